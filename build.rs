@@ -1,0 +1,28 @@
+//! Bakes the git commit into `--version` (`pidone version X.Y.Z - git.<commit>`),
+//! the form `docker info` parses for its init. Never fails the build: without
+//! git (a source tarball, a Docker build context without `.git`) the commit is
+//! `unknown`, or whatever `PIDONE_GIT_COMMIT` says.
+
+use std::process::Command;
+
+fn main() {
+    println!("cargo:rerun-if-env-changed=PIDONE_GIT_COMMIT");
+    println!("cargo:rerun-if-changed=.git/HEAD");
+    println!("cargo:rerun-if-changed=.git/refs");
+    let commit = std::env::var("PIDONE_GIT_COMMIT")
+        .ok()
+        .filter(|c| !c.is_empty())
+        .or_else(|| {
+            let out = Command::new("git")
+                .args(["rev-parse", "--short=7", "HEAD"])
+                .output()
+                .ok()?;
+            let text = String::from_utf8(out.stdout).ok()?;
+            let text = text.trim();
+            (out.status.success() && !text.is_empty()).then(|| text.to_string())
+        })
+        // docker splits the version on "." after "git.", so keep it dot-free.
+        .map(|c| c.replace('.', "-"))
+        .unwrap_or_else(|| "unknown".to_string());
+    println!("cargo:rustc-env=PIDONE_GIT_COMMIT={commit}");
+}

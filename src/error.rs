@@ -1,0 +1,122 @@
+//! pidone's own failures, each with the exit code the contract gives it.
+//!
+//! Only failures *before the child exists* are errors: after that pidone is
+//! not allowed to bail out (an init that dies takes the container with it),
+//! so the supervisor logs and carries on instead of returning one of these.
+
+use std::ffi::OsString;
+use std::fmt;
+use std::io;
+
+use crate::cli::UsageError;
+
+/// Why pidone could not start the child.
+#[derive(Debug)]
+pub enum Error {
+    /// A malformed command line or environment: exit 2.
+    Usage(UsageError),
+    /// A setup syscall failed (`what` reads "create signalfd"): exit 125.
+    Setup {
+        what: &'static str,
+        cause: io::Error,
+    },
+    /// The program could not be started: 127 when it was not found, 126
+    /// when it was found but cannot be executed, 125 when the fork or the
+    /// system failed rather than the program.
+    Start { program: OsString, cause: io::Error },
+}
+
+impl Error {
+    /// The exit code for this failure, following the shell and `docker run`
+    /// conventions so that pidone's failures never look like the app's.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Usage(_) => 2,
+            Error::Setup { .. } => 125,
+            Error::Start { cause, .. } => match cause.raw_os_error() {
+                Some(libc::ENOENT | libc::ENOTDIR | libc::ENAMETOOLONG | libc::ELOOP) => 127,
+                Some(
+                    libc::EACCES
+                    | libc::EPERM
+                    | libc::ENOEXEC
+                    | libc::EISDIR
+                    | libc::ETXTBSY
+                    | libc::E2BIG
+                    | libc::ELIBBAD,
+                ) => 126,
+                _ => 125,
+            },
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Usage(usage) => write!(f, "{usage} (see 'pidone --help')"),
+            Error::Setup { what, cause } => write!(f, "failed to {what}: {cause}"),
+            Error::Start { program, cause } => {
+                write!(
+                    f,
+                    "failed to start '{}': {cause}",
+                    program.to_string_lossy()
+                )
+            }
+        }
+    }
+}
+
+impl From<UsageError> for Error {
+    fn from(usage: UsageError) -> Self {
+        Error::Usage(usage)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes_follow_the_shell() {
+        let start = |errno| Error::Start {
+            program: "app".into(),
+            cause: io::Error::from_raw_os_error(errno),
+        };
+        let table: &[(Error, u8)] = &[
+            (Error::Usage(UsageError("x".into())), 2),
+            (
+                Error::Setup {
+                    what: "create signalfd",
+                    cause: io::Error::from_raw_os_error(libc::EMFILE),
+                },
+                125,
+            ),
+            (start(libc::ENOENT), 127),
+            (start(libc::ENOTDIR), 127),
+            (start(libc::EACCES), 126),
+            (start(libc::ENOEXEC), 126),
+            (start(libc::EISDIR), 126),
+            (start(libc::EAGAIN), 125),
+            (start(libc::ENOMEM), 125),
+        ];
+        for (error, code) in table {
+            assert_eq!(error.exit_code(), *code, "{error}");
+        }
+    }
+
+    #[test]
+    fn messages_say_what_failed_and_why() {
+        let e = Error::Setup {
+            what: "create signalfd",
+            cause: io::Error::from_raw_os_error(libc::EMFILE),
+        };
+        assert!(e.to_string().starts_with("failed to create signalfd: "));
+        let e = Error::Start {
+            program: "/app/server".into(),
+            cause: io::Error::from_raw_os_error(libc::ENOENT),
+        };
+        assert!(e.to_string().starts_with("failed to start '/app/server': "));
+        let e = Error::Usage(UsageError("unknown option '-x'".into()));
+        assert_eq!(e.to_string(), "unknown option '-x' (see 'pidone --help')");
+    }
+}

@@ -1,0 +1,134 @@
+//! pidone: a minimal PID-1 init for containers. It runs one program as its
+//! child, forwards every signal to it, reaps every zombie, and exits with
+//! the child's status (N, or 128+S for death by signal S).
+//!
+//! This file is the only exit point: it blocks signals first, parses, sets
+//! up, hands over to the supervisor, and turns the outcome into an exit code.
+//!
+//! pidone has its own C `main` (`#![no_main]`) instead of Rust's: Rust's
+//! runtime sets SIGPIPE to ignored before `main` runs, and that would both
+//! change pidone's own dispositions and hide from us whether the runtime
+//! that started pidone had SIGPIPE ignored, which the child must inherit.
+#![cfg_attr(not(test), no_main)]
+// The unit-test build has libtest's main instead of ours, so everything only
+// reachable from our `main` looks dead there.
+#![cfg_attr(test, allow(dead_code, unused_imports))]
+
+mod cli;
+mod error;
+mod exit_status;
+mod fds;
+mod logging;
+mod reaper;
+mod signals;
+mod signame;
+mod spawn;
+mod supervisor;
+mod tty;
+
+use std::ffi::{CStr, OsString};
+use std::io::Write;
+use std::os::unix::ffi::OsStrExt;
+
+use log::{debug, warn};
+
+use crate::cli::Action;
+use crate::error::Error;
+use crate::signals::{Mask, SignalFd};
+use crate::supervisor::Supervisor;
+
+/// The process entry point, called by the C runtime.
+///
+/// # Safety
+/// `argv` must hold `argc` valid NUL-terminated strings, as the C runtime
+/// guarantees for `main`.
+#[cfg(not(test))]
+#[no_mangle]
+unsafe extern "C" fn main(argc: libc::c_int, argv: *const *const libc::c_char) -> libc::c_int {
+    // First thing, before anything can be delivered the ordinary way.
+    let mask = signals::block_all();
+    fds::ensure_standard_fds();
+    let count = usize::try_from(argc).unwrap_or(0);
+    // Skip argv[0]; the kernel may even pass argc == 0.
+    let args: Vec<OsString> = (1..count)
+        .map(|i| {
+            // SAFETY: i < argc, and the C runtime guarantees argv[0..argc]
+            // are valid NUL-terminated strings that live for the process.
+            let arg = unsafe { CStr::from_ptr(*argv.add(i)) };
+            std::ffi::OsStr::from_bytes(arg.to_bytes()).to_owned()
+        })
+        .collect();
+    let code = match run(mask, &args) {
+        Ok(code) => code,
+        Err(err) => {
+            // Exactly one line. Writing may fail (stderr closed): ignore it,
+            // the exit code still tells.
+            let _ = writeln!(std::io::stderr(), "pidone: {err}");
+            err.exit_code()
+        }
+    };
+    // No Rust runtime to flush stdout for us on the way out.
+    let _ = std::io::stdout().flush();
+    libc::c_int::from(code)
+}
+
+/// Parses, sets up, runs the child and returns pidone's exit code.
+fn run(mask: std::io::Result<Mask>, args: &[OsString]) -> Result<u8, Error> {
+    let original_mask = mask.map_err(|cause| Error::Setup {
+        what: "block signals",
+        cause,
+    })?;
+    let config = match cli::parse(args, |name| std::env::var_os(name))? {
+        Action::Run(config) => config,
+        Action::Help => {
+            let _ = std::io::stdout().write_all(cli::USAGE.as_bytes());
+            return Ok(0);
+        }
+        Action::Version => {
+            let _ = writeln!(std::io::stdout(), "{}", cli::version());
+            return Ok(0);
+        }
+    };
+    logging::init(config.log_level);
+    let signals = SignalFd::new().map_err(|cause| Error::Setup {
+        what: "create signalfd",
+        cause,
+    })?;
+    if let Some(signo) = config.parent_death_signal {
+        signals::set_parent_death_signal(signo).map_err(|cause| Error::Setup {
+            what: "set the parent death signal",
+            cause,
+        })?;
+    }
+    let pid1 = std::process::id() == 1;
+    if config.subreaper && !pid1 {
+        reaper::become_subreaper().map_err(|cause| Error::Setup {
+            what: "become a child subreaper",
+            cause,
+        })?;
+    } else if !pid1 {
+        warn!(
+            "pidone is not running as PID 1 and is not a child subreaper: orphans will not be \
+             re-parented to it, so zombie reaping won't work (use -s or PIDONE_SUBREAPER=1, \
+             or run pidone as PID 1)"
+        );
+    }
+    let inherited = spawn::Inherited {
+        mask: original_mask,
+        sigpipe_ignored: signals::sigpipe_ignored(),
+    };
+    let child = spawn::spawn(&config.program, &config.args, inherited)?;
+    debug!(
+        "started child {child}: {}",
+        config.program.to_string_lossy()
+    );
+    // From here on pidone must never bail out: the supervisor cannot fail.
+    let fate = Supervisor {
+        signals,
+        child,
+        process_group: config.process_group,
+        warn_on_reap: config.warn_on_reap,
+    }
+    .run();
+    Ok(config.remap.exit_code(fate))
+}

@@ -1,0 +1,52 @@
+//! Reaping: collects every exited child, the main one and every orphan
+//! re-parented to us, and keeps the main child's raw status.
+//!
+//! Raw `libc::waitpid`, not nix: nix returns EINVAL for a child killed by a
+//! real-time signal *after* the kernel has reaped it, and its status would
+//! be lost. This module never signals anyone and never blocks.
+
+use log::{debug, warn};
+
+use crate::exit_status::Fate;
+
+/// Reaps every child that has exited, without blocking, until none is left.
+///
+/// SIGCHLD coalesces (one may stand for a thousand deaths), so one signal
+/// means "drain everything". Returns the raw status of MAIN if it was among
+/// the reaped. Orphans are logged at debug, or at warn with `warn_on_reap`
+/// (in tini's words, so scripts written for tini keep working).
+pub fn reap_all(main: libc::pid_t, warn_on_reap: bool) -> Option<i32> {
+    let mut main_status = None;
+    loop {
+        let mut status = 0;
+        // SAFETY: status is a live, writable int.
+        let pid = unsafe { libc::waitpid(-1, &mut status, libc::WNOHANG) };
+        if pid > 0 {
+            if pid == main {
+                main_status = Some(status);
+            } else if warn_on_reap {
+                warn!("Reaped zombie process with pid={pid}");
+            } else {
+                debug!("reaped orphan {pid}: {}", Fate::from_raw(status));
+            }
+            continue;
+        }
+        if pid < 0 && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
+            continue;
+        }
+        // 0: children remain but none has exited; ECHILD: no children left.
+        break main_status;
+    }
+}
+
+/// Registers pidone as a child subreaper (`PR_SET_CHILD_SUBREAPER`), so
+/// orphans among its descendants are re-parented to it rather than to the
+/// host's init, and it can reap them when it is not PID 1.
+pub fn become_subreaper() -> std::io::Result<()> {
+    // SAFETY: prctl with PR_SET_CHILD_SUBREAPER takes plain integers.
+    if unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) } == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}

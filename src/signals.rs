@@ -1,0 +1,206 @@
+//! The signal mask, the one signalfd, and forwarding: every raw signal
+//! syscall pidone makes lives here.
+//!
+//! We speak to the kernel in raw 64-bit masks and raw signal numbers on
+//! purpose. The C libraries hide signals 32–34 (musl's `sigfillset` leaves
+//! them out and its `sigaddset` refuses them), and nix cannot represent
+//! real-time signals at all, so an init built on either is killed by
+//! `kill -33` and cannot forward `RTMIN+1`. The kernel reads the first 64
+//! bits of a mask, so a `u64` with every bit set blocks everything it lets us
+//! block (KILL and STOP are silently kept unblockable).
+//!
+//! This module must never change a signal's disposition in pidone itself:
+//! dispositions survive `exec`, and the child must start with the ones
+//! pidone inherited.
+
+use std::io;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+
+/// A raw kernel signal mask: bit N-1 stands for signal N.
+pub type Mask = u64;
+
+/// Every signal 1–64.
+const ALL: Mask = !0;
+
+/// The size of a mask as the kernel's `rt_sigprocmask`/`signalfd4` want it.
+const MASK_SIZE: libc::size_t = std::mem::size_of::<Mask>();
+
+/// Size of one `struct signalfd_siginfo` record.
+const SIGINFO_SIZE: usize = 128;
+
+/// Blocks every signal and returns the mask pidone was started with.
+///
+/// Blocked signals stay pending until the signalfd reads them, which also
+/// works at PID 1 where the kernel would otherwise drop signals that have no
+/// handler. Fault signals are blocked too: a real fault is forced through
+/// the mask by the kernel and still kills us, while a `kill -SEGV` sent by a
+/// person is forwarded instead of killing the init.
+pub fn block_all() -> io::Result<Mask> {
+    let mut original: Mask = 0;
+    // SAFETY: both pointers point to live, properly sized u64 masks and the
+    // size argument says 8 bytes, which is what the kernel reads on x86_64.
+    // The raw syscall (not libc's sigprocmask) is used because musl's
+    // wrapper clears bits 32-34 of the old mask it returns.
+    let rc = unsafe {
+        libc::syscall(
+            libc::SYS_rt_sigprocmask,
+            libc::SIG_BLOCK,
+            &ALL as *const Mask,
+            &mut original as *mut Mask,
+            MASK_SIZE,
+        )
+    };
+    if rc == 0 {
+        Ok(original)
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+/// Sets the calling thread's mask to MASK.
+///
+/// Async-signal-safe (one raw syscall, no allocation): the child calls it
+/// between `fork` and `exec`, as the last step before `exec`, so that the
+/// app starts with exactly the mask pidone was given.
+pub fn set_mask(mask: Mask) -> io::Result<()> {
+    // SAFETY: the pointer points to a live u64 for the duration of the call;
+    // the old-mask pointer is null, which the kernel accepts.
+    let rc = unsafe {
+        libc::syscall(
+            libc::SYS_rt_sigprocmask,
+            libc::SIG_SETMASK,
+            &mask as *const Mask,
+            std::ptr::null_mut::<Mask>(),
+            MASK_SIZE,
+        )
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+/// Whether SIGPIPE was ignored when pidone started.
+///
+/// pidone never changes dispositions, but Rust's `Command` resets SIGPIPE
+/// to the default in the child. When pidone inherited SIGPIPE ignored, the
+/// child has to get it back ignored (see `spawn`).
+pub fn sigpipe_ignored() -> bool {
+    // SAFETY: a zeroed sigaction is a valid out-parameter; passing null as
+    // the new action only queries the current one.
+    let mut current: libc::sigaction = unsafe { std::mem::zeroed() };
+    // SAFETY: see above; `current` outlives the call.
+    let rc = unsafe { libc::sigaction(libc::SIGPIPE, std::ptr::null(), &mut current) };
+    rc == 0 && current.sa_sigaction == libc::SIG_IGN
+}
+
+/// Sets SIGPIPE to ignored, async-signal-safely. Only the child calls this,
+/// between `fork` and `exec`, to restore an ignore pidone inherited.
+pub fn ignore_sigpipe() {
+    // SAFETY: signal() with SIG_IGN installs no handler code; it is a plain
+    // sigaction syscall and async-signal-safe.
+    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
+}
+
+/// One signal read from the signalfd.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Received {
+    /// The raw signal number (1–64).
+    pub signo: i32,
+    /// The pid that sent it (0 for the kernel).
+    pub sender: u32,
+}
+
+/// The one signalfd, receiving every signal 1–64.
+pub struct SignalFd(OwnedFd);
+
+impl SignalFd {
+    /// Opens a close-on-exec signalfd for every signal. The signals must
+    /// already be blocked (see [`block_all`]), or they would be delivered
+    /// the ordinary way instead.
+    pub fn new() -> io::Result<Self> {
+        // SAFETY: the mask pointer points to a live u64 and the size says 8
+        // bytes; fd -1 asks for a new descriptor. The raw syscall is used so
+        // that signals 32-34 are included (libc's sigset_t helpers drop them).
+        let fd = unsafe {
+            libc::syscall(
+                libc::SYS_signalfd4,
+                -1,
+                &ALL as *const Mask,
+                MASK_SIZE,
+                libc::SFD_CLOEXEC,
+            )
+        };
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // File descriptors fit an i32; the kernel never returns more.
+        let fd = fd as libc::c_int;
+        // SAFETY: the kernel just handed us this descriptor; nothing else
+        // owns it.
+        Ok(SignalFd(unsafe { OwnedFd::from_raw_fd(fd) }))
+    }
+
+    /// Blocks until at least one signal is pending, then appends every
+    /// signal read (up to 32 at a time) to OUT. No timeout: an idle pidone
+    /// makes no wake-ups at all. Retries on EINTR.
+    pub fn wait(&self, out: &mut Vec<Received>) -> io::Result<()> {
+        let mut buf = [0u8; SIGINFO_SIZE * 32];
+        let n = loop {
+            // SAFETY: buf is a live, writable buffer of buf.len() bytes.
+            let n = unsafe {
+                libc::read(
+                    self.0.as_raw_fd(),
+                    buf.as_mut_ptr().cast::<libc::c_void>(),
+                    buf.len(),
+                )
+            };
+            if n >= 0 {
+                // Non-negative, so the conversion cannot fail.
+                break usize::try_from(n).unwrap_or(0);
+            }
+            let err = io::Error::last_os_error();
+            if err.kind() != io::ErrorKind::Interrupted {
+                return Err(err);
+            }
+        };
+        // Each record is a struct signalfd_siginfo: ssi_signo (u32) at
+        // offset 0 and ssi_pid (u32) at offset 12.
+        for record in buf[..n].chunks_exact(SIGINFO_SIZE) {
+            let word = |at: usize| {
+                let mut bytes = [0u8; 4];
+                bytes.copy_from_slice(&record[at..at + 4]);
+                u32::from_ne_bytes(bytes)
+            };
+            out.push(Received {
+                signo: i32::try_from(word(0)).unwrap_or(0),
+                sender: word(12),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Sends signal SIGNO to TARGET (a pid, or `-pgid` for a process group).
+/// Raw `kill` because nix's version only takes the standard signals.
+pub fn send(target: libc::pid_t, signo: i32) -> io::Result<()> {
+    // SAFETY: kill has no memory preconditions.
+    if unsafe { libc::kill(target, signo) } == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+/// Asks the kernel to send SIGNO to pidone when its parent dies
+/// (`PR_SET_PDEATHSIG`); like every signal, it is then forwarded.
+pub fn set_parent_death_signal(signo: i32) -> io::Result<()> {
+    let signo = libc::c_ulong::try_from(signo).map_err(|_| io::ErrorKind::InvalidInput)?;
+    // SAFETY: prctl with PR_SET_PDEATHSIG takes plain integers.
+    if unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, signo, 0, 0, 0) } == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
