@@ -6,9 +6,10 @@
 //! up, hands over to the supervisor, and turns the outcome into an exit code.
 //!
 //! pidone has its own C `main` (`#![no_main]`) instead of Rust's: Rust's
-//! runtime sets SIGPIPE to ignored before `main` runs, and that would both
-//! change pidone's own dispositions and hide from us whether the runtime
-//! that started pidone had SIGPIPE ignored, which the child must inherit.
+//! runtime sets SIGPIPE to ignored before `main` runs, and the child would
+//! inherit that ignore through exec (an app that ignores SIGPIPE by
+//! accident never dies in `app | head`). With our own entry point pidone's
+//! dispositions stay exactly as the runtime that started it set them.
 #![cfg_attr(not(test), no_main)]
 // The unit-test build has libtest's main instead of ours, so everything only
 // reachable from our `main` looks dead there.
@@ -113,11 +114,7 @@ fn run(mask: std::io::Result<Mask>, args: &[OsString]) -> Result<u8, Error> {
              or run pidone as PID 1)"
         );
     }
-    let inherited = spawn::Inherited {
-        mask: original_mask,
-        sigpipe_ignored: signals::sigpipe_ignored(),
-    };
-    let child = spawn::spawn(&config.program, &config.args, inherited)?;
+    let child = spawn::spawn(&config.program, &config.args, original_mask)?;
     debug!(
         "started child {child}: {}",
         config.program.to_string_lossy()

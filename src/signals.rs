@@ -81,28 +81,6 @@ pub fn set_mask(mask: Mask) -> io::Result<()> {
     }
 }
 
-/// Whether SIGPIPE was ignored when pidone started.
-///
-/// pidone never changes dispositions, but Rust's `Command` resets SIGPIPE
-/// to the default in the child. When pidone inherited SIGPIPE ignored, the
-/// child has to get it back ignored (see `spawn`).
-pub fn sigpipe_ignored() -> bool {
-    // SAFETY: a zeroed sigaction is a valid out-parameter; passing null as
-    // the new action only queries the current one.
-    let mut current: libc::sigaction = unsafe { std::mem::zeroed() };
-    // SAFETY: see above; `current` outlives the call.
-    let rc = unsafe { libc::sigaction(libc::SIGPIPE, std::ptr::null(), &mut current) };
-    rc == 0 && current.sa_sigaction == libc::SIG_IGN
-}
-
-/// Sets SIGPIPE to ignored, async-signal-safely. Only the child calls this,
-/// between `fork` and `exec`, to restore an ignore pidone inherited.
-pub fn ignore_sigpipe() {
-    // SAFETY: signal() with SIG_IGN installs no handler code; it is a plain
-    // sigaction syscall and async-signal-safe.
-    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
-}
-
 /// One signal read from the signalfd.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Received {
