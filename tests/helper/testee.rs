@@ -1,0 +1,253 @@
+//! `testee`: the app that pidone's integration tests run as pidone's child.
+//!
+//! Built by the test harness with plain `rustc` (no crates, so it also builds
+//! as a static musl binary for `FROM scratch` images). Every mode that waits
+//! prints a `ready` line only after it is set up, so tests never sleep to
+//! "let things settle". Modes that run until killed ask the kernel to
+//! SIGKILL them when their parent dies, so a test that kills pidone leaves
+//! nothing behind.
+//!
+//! Modes:
+//!   exit N             exit with code N
+//!   raise SIG          unblock everything and kill itself with SIG (a number)
+//!   pause              print `ready`, then wait for signals with default
+//!                      dispositions (a TERM-ignoring app it is not: TERM kills)
+//!   ack                block every signal, print `ready`, then print
+//!                      `got N` for each signal N received, forever
+//!   group              fork a grandchild in the same process group; both ack,
+//!                      prefixing lines with `child`/`grandchild`; prints
+//!                      `grandchild ready PID` and `child ready`
+//!   orphans N          make N orphans (each exits once re-parented), print
+//!                      `orphans done`, then wait like `pause`
+//!   status             print the SigBlk and SigIgn lines of /proc/self/status
+//!   argv ARGS...       print each argument as `arg HEX` (its bytes in hex)
+//!   with-signals BLK IGN PROGRAM ARGS...
+//!                      set the signal mask to BLK and the ignored set to IGN
+//!                      (16 hex digits each, as /proc shows them; every other
+//!                      signal gets its default) with raw syscalls, then exec
+//!                      PROGRAM: an exact start state, whatever the caller's
+//!                      C library does to signals 32 and 33
+//!   pid                print its own pid and parent pid, then wait like `pause`
+
+// Our own C main: Rust's runtime would set SIGPIPE to ignored before `main`,
+// and `status` must report exactly the dispositions pidone handed over.
+#![no_main]
+
+use std::ffi::{c_char, c_int, CStr};
+use std::io::Write;
+
+extern "C" {
+    fn syscall(number: i64, ...) -> i64;
+    fn fork() -> c_int;
+    fn getpid() -> c_int;
+    fn getppid() -> c_int;
+    fn kill(pid: c_int, sig: c_int) -> c_int;
+    fn pause() -> c_int;
+    fn pipe(fds: *mut c_int) -> c_int;
+    fn read(fd: c_int, buf: *mut u8, count: usize) -> isize;
+    fn close(fd: c_int) -> c_int;
+    fn waitpid(pid: c_int, status: *mut c_int, options: c_int) -> c_int;
+    fn prctl(option: c_int, arg2: u64, arg3: u64, arg4: u64, arg5: u64) -> c_int;
+    fn _exit(code: c_int) -> !;
+    fn execvp(file: *const c_char, argv: *const *const c_char) -> c_int;
+}
+
+const SYS_RT_SIGPROCMASK: i64 = 14;
+const SYS_SIGNALFD4: i64 = 289;
+const SYS_RT_SIGACTION: i64 = 13;
+const SIG_IGN: usize = 1;
+const SIG_DFL: usize = 0;
+const SIG_SETMASK: c_int = 2;
+const PR_SET_PDEATHSIG: c_int = 1;
+const SIGKILL: u64 = 9;
+
+fn set_mask(mask: u64) {
+    // SAFETY: valid pointer to an 8-byte mask.
+    unsafe { syscall(SYS_RT_SIGPROCMASK, SIG_SETMASK, &mask as *const u64, 0usize, 8usize) };
+}
+
+fn die_with_parent() {
+    // SAFETY: plain integers.
+    unsafe { prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) };
+}
+
+fn say(line: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(line.as_bytes());
+    let _ = out.write_all(b"\n");
+    let _ = out.flush();
+}
+
+/// Blocks every signal, then reports each one received as `PREFIX got N`.
+fn ack_forever(prefix: &str, ready: &str) -> ! {
+    set_mask(!0);
+    let all: u64 = !0;
+    // SAFETY: valid pointer to an 8-byte mask.
+    let fd = unsafe { syscall(SYS_SIGNALFD4, -1i64, &all as *const u64, 8usize, 0) } as c_int;
+    if fd < 0 {
+        say("signalfd failed");
+        std::process::exit(99);
+    }
+    say(ready);
+    let mut buf = [0u8; 128 * 16];
+    loop {
+        // SAFETY: buf is writable for its length.
+        let n = unsafe { read(fd, buf.as_mut_ptr(), buf.len()) };
+        if n <= 0 {
+            continue;
+        }
+        for record in buf[..n as usize].chunks_exact(128) {
+            let signo = u32::from_ne_bytes([record[0], record[1], record[2], record[3]]);
+            say(&format!("{prefix}got {signo}"));
+        }
+    }
+}
+
+fn wait_forever() -> ! {
+    loop {
+        // SAFETY: pause has no preconditions.
+        unsafe { pause() };
+    }
+}
+
+fn make_orphans(count: usize) {
+    for _ in 0..count {
+        let mut fds = [0; 2];
+        // SAFETY: fds has room for two descriptors.
+        if unsafe { pipe(fds.as_mut_ptr()) } != 0 {
+            say("pipe failed");
+            std::process::exit(98);
+        }
+        // SAFETY: single-threaded; the children only make raw syscalls.
+        let middle = unsafe { fork() };
+        if middle == 0 {
+            // SAFETY: as above.
+            if unsafe { fork() } == 0 {
+                // The grandchild: wait until the middle process is gone (the
+                // pipe's write end closes with it), so it is a true orphan,
+                // re-parented to the init, before it exits.
+                // SAFETY: closing our copy of the write end; buf is writable.
+                unsafe {
+                    close(fds[1]);
+                    let mut byte = 0u8;
+                    while read(fds[0], &mut byte, 1) != 0 {}
+                    _exit(0);
+                }
+            }
+            // SAFETY: _exit skips Rust and libc cleanup, as a forked child should.
+            unsafe { _exit(0) };
+        }
+        // SAFETY: close our copies; reap the middle process ourselves.
+        unsafe {
+            close(fds[0]);
+            close(fds[1]);
+            let mut status = 0;
+            waitpid(middle, &mut status, 0);
+        }
+    }
+}
+
+#[no_mangle]
+extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int {
+    let raw: Vec<Vec<u8>> = (1..argc.max(0) as usize)
+        // SAFETY: the C runtime hands us argc valid C strings.
+        .map(|i| unsafe { CStr::from_ptr(*argv.add(i)) }.to_bytes().to_vec())
+        .collect();
+    let args: Vec<String> = raw
+        .iter()
+        .map(|arg| String::from_utf8_lossy(arg).into_owned())
+        .collect();
+    let mode = args.first().map(String::as_str).unwrap_or("");
+    let number = |i: usize| -> i32 {
+        args.get(i)
+            .and_then(|a| a.parse().ok())
+            .unwrap_or_else(|| panic!("testee {mode}: missing number"))
+    };
+    match mode {
+        "exit" => std::process::exit(number(1)),
+        "raise" => {
+            set_mask(0);
+            // SAFETY: plain integers.
+            unsafe { kill(getpid(), number(1)) };
+            say("still alive after raise");
+            std::process::exit(97);
+        }
+        "pause" => {
+            die_with_parent();
+            say("ready");
+            wait_forever();
+        }
+        "ack" => {
+            die_with_parent();
+            ack_forever("", "ready");
+        }
+        "group" => {
+            die_with_parent();
+            // SAFETY: single-threaded.
+            let pid = unsafe { fork() };
+            if pid == 0 {
+                die_with_parent();
+                // SAFETY: no preconditions.
+                let me = unsafe { getpid() };
+                ack_forever("grandchild ", &format!("grandchild ready {me}"));
+            }
+            ack_forever("child ", "child ready");
+        }
+        "orphans" => {
+            die_with_parent();
+            make_orphans(number(1) as usize);
+            say("orphans done");
+            wait_forever();
+        }
+        "status" => {
+            let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+            for line in status.lines() {
+                if line.starts_with("SigBlk:") || line.starts_with("SigIgn:") {
+                    say(line);
+                }
+            }
+        }
+        "with-signals" => {
+            let hex = |i: usize| {
+                u64::from_str_radix(args.get(i).map(String::as_str).unwrap_or(""), 16)
+                    .unwrap_or_else(|_| panic!("with-signals: bad mask"))
+            };
+            let (blocked, ignored) = (hex(1), hex(2));
+            for sig in 1..=64i64 {
+                if sig == 9 || sig == 19 {
+                    continue;
+                }
+                // struct kernel_sigaction: handler, flags, restorer, mask.
+                let handler = if ignored & (1 << (sig - 1)) != 0 { SIG_IGN } else { SIG_DFL };
+                let action: [u64; 4] = [handler as u64, 0, 0, 0];
+                // SAFETY: a valid kernel_sigaction; no handler code is installed.
+                unsafe { syscall(SYS_RT_SIGACTION, sig, action.as_ptr(), 0usize, 8usize) };
+            }
+            set_mask(blocked);
+            // argv[4..] of the C argv: PROGRAM ARGS..., NULL-terminated.
+            // SAFETY: the C runtime's argv is NULL-terminated.
+            unsafe { execvp(*argv.add(4), argv.add(4)) };
+            say("with-signals: exec failed");
+            std::process::exit(95);
+        }
+        "argv" => {
+            for arg in &raw[1..] {
+                let hex: String = arg.iter().map(|b| format!("{b:02x}")).collect();
+                say(&format!("arg {hex}"));
+            }
+        }
+        "pid" => {
+            die_with_parent();
+            // SAFETY: no preconditions.
+            let (me, parent) = unsafe { (getpid(), getppid()) };
+            say(&format!("pid {me} ppid {parent}"));
+            wait_forever();
+        }
+        _ => {
+            say(&format!("testee: unknown mode {mode:?}"));
+            std::process::exit(96);
+        }
+    }
+    let _ = std::io::stdout().flush();
+    0
+}

@@ -1,0 +1,35 @@
+//! An idle pidone makes no wake-ups at all: it blocks in one `read` on its
+//! signalfd (tini wakes once a second). Measured as the voluntary context
+//! switches of pidone over a 2-second window while the child sleeps.
+
+use std::thread;
+use std::time::Duration;
+
+use crate::util::{self, matrix, Run};
+
+#[test]
+fn idle_pidone_never_wakes_up() {
+    // Start all four together so the one measurement window covers them.
+    let mut inits: Vec<_> = matrix()
+        .map(|(mode, log)| (mode, log, Run::new(mode, log).testee(&["pause"]).start()))
+        .collect();
+    let mut before = vec![];
+    for (mode, log, init) in &mut inits {
+        init.expect("ready");
+        let pid = init.pid();
+        // "ready" comes from the child, so pidone has spawned it; wait until
+        // pidone itself is asleep in its read.
+        util::poll(&format!("{mode:?} {log:?}"), "pidone asleep", || {
+            util::stat(pid)
+                .is_some_and(|s| s.state == 'S')
+                .then_some(())
+        });
+        before.push((pid, util::status_number(pid, "voluntary_ctxt_switches")));
+    }
+    // The measurement window itself, not a wait for something to happen.
+    thread::sleep(Duration::from_secs(2));
+    for ((mode, log, _), (pid, count)) in inits.iter().zip(before) {
+        let after = util::status_number(pid, "voluntary_ctxt_switches");
+        assert_eq!(after, count, "{mode:?} {log:?}: pidone woke up while idle");
+    }
+}

@@ -1,0 +1,22 @@
+//! pidone's integration tests: one binary, one module per behaviour. Every
+//! test runs the real pidone as PID 1 of a fresh PID namespace and, where it
+//! makes sense, as a subreaper outside one, with logging at its default and
+//! at debug.
+
+// The harness: running pidone, awaiting lines, reading /proc.
+mod util;
+
+// Exit codes: N, 128+S, -e remaps, 127/126 for exec failures.
+mod exit_codes;
+// Every signal sent to pidone reaches the child (or its group with -g).
+mod signals;
+// Orphans are reaped, as PID 1 and as subreaper.
+mod reaping;
+// The child starts with pidone's original signal mask and ignored set.
+mod signal_mask;
+// Options, environment, usage errors, --help and --version.
+mod cli;
+// Ctrl-C on a terminal reaches the app in the foreground.
+mod tty;
+// An idle pidone never wakes up.
+mod idle;

@@ -1,0 +1,60 @@
+//! Orphans re-parented to pidone are reaped while the main child keeps
+//! running, as PID 1 and as a subreaper; `-w` logs each in tini's words.
+
+use crate::util::{self, matrix, Log, Run};
+
+#[test]
+fn a_thousand_orphans_are_all_reaped_while_the_child_runs() {
+    for (mode, log) in matrix() {
+        let mut init = Run::new(mode, log).testee(&["orphans", "1000"]).start();
+        init.expect("orphans done");
+        let pidone = init.pid();
+        util::poll(&format!("{mode:?} {log:?}"), "no zombie left", || {
+            util::zombies_of(pidone).is_empty().then_some(())
+        });
+        // The main child is still there, alive.
+        let alive: Vec<_> = util::children(pidone)
+            .into_iter()
+            .filter(|&p| util::stat(p).is_some_and(|s| s.state != 'Z'))
+            .collect();
+        assert_eq!(alive.len(), 1, "the main child must still run: {alive:?}");
+        init.signal(libc::SIGTERM);
+        let out = init.finish();
+        out.assert_code(143);
+        if log == Log::Debug {
+            // Proof that pidone itself reaped them (not some other init).
+            let reaped = out
+                .log_lines("DEBUG")
+                .iter()
+                .filter(|l| l.contains("reaped orphan"))
+                .count();
+            assert_eq!(reaped, 1000, "{}", out.stderr);
+        }
+    }
+}
+
+#[test]
+fn warn_on_reap_logs_every_orphan() {
+    for (mode, log) in matrix() {
+        for run in [
+            Run::new(mode, log).args(["-w"]),
+            Run::new(mode, log).env("PIDONE_WARN_ON_REAP", "1"),
+        ] {
+            let mut init = run.testee(&["orphans", "5"]).start();
+            init.expect("orphans done");
+            let pidone = init.pid();
+            util::poll("-w", "no zombie left", || {
+                util::zombies_of(pidone).is_empty().then_some(())
+            });
+            init.signal(libc::SIGTERM);
+            let out = init.finish();
+            out.assert_code(143);
+            let warned = out
+                .log_lines("WARN")
+                .iter()
+                .filter(|l| l.contains("] Reaped zombie process with pid="))
+                .count();
+            assert_eq!(warned, 5, "{out:#?}");
+        }
+    }
+}
