@@ -20,3 +20,5 @@ mod cli;
 mod tty;
 // An idle pidone never wakes up.
 mod idle;
+// The shipped release build is static, position-independent and small.
+mod static_binary;
