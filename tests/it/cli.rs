@@ -79,7 +79,12 @@ fn version_has_the_form_docker_info_parses() {
 
 #[test]
 fn usage_errors_exit_2_with_one_line_naming_the_problem() {
-    let cases: &[(&[&str], &[(&str, &str)], &str)] = &[
+    type Case = (
+        &'static [&'static str],
+        &'static [(&'static str, &'static str)],
+        &'static str,
+    );
+    let cases: &[Case] = &[
         (&[], &[], "missing program"),
         (&["--"], &[], "missing program"),
         (&["--bogus", "true"], &[], "'--bogus'"),
