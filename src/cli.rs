@@ -15,14 +15,18 @@ use std::os::unix::ffi::OsStrExt;
 
 use log::LevelFilter;
 
+use crate::duration;
 use crate::exit_status::Remap;
+use crate::rewrite::Rewrite;
 use crate::signame;
+use std::time::Duration;
 
 /// Everything pidone needs to run a program.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
-    /// The program to run, looked up on `PATH` like `execvp`. Never empty.
-    pub program: OsString,
+    /// The program to run, looked up on `PATH` like `execvp`; never empty.
+    /// `None` in `--pause` mode, which runs no program.
+    pub program: Option<OsString>,
     /// Its arguments, exactly as given.
     pub args: Vec<OsString>,
     /// Become a child subreaper when not PID 1.
@@ -37,17 +41,32 @@ pub struct Config {
     pub warn_on_reap: bool,
     /// How much pidone logs on stderr.
     pub log_level: LevelFilter,
+    /// Which signal to forward for each one received.
+    pub rewrite: Rewrite,
+    /// After the main child exits: how long leftovers get between SIGTERM
+    /// and SIGKILL.
+    pub grace: Duration,
+    /// After forwarding TERM/INT/QUIT/HUP: SIGKILL the child if it is still
+    /// there this much later.
+    pub kill_after: Option<Duration>,
+    /// Where to write the one-line reason pidone exited.
+    pub termination_log: Option<OsString>,
 }
+
+/// The grace period when neither `--grace` nor `PIDONE_GRACE` says.
+pub const DEFAULT_GRACE: Duration = Duration::from_secs(2);
 
 /// What the command line asks for.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Action {
     /// Run a program under pidone.
-    Run(Config),
+    Run(Box<Config>),
     /// Print usage on stdout and exit 0.
     Help,
     /// Print the version on stdout and exit 0.
     Version,
+    /// Print what this exit code means and exit 0.
+    Explain(u8),
 }
 
 /// A malformed command line or environment: one line naming the bad value.
@@ -74,6 +93,8 @@ pub fn version() -> String {
 /// The usage text for `--help`.
 pub const USAGE: &str = "\
 Usage: pidone [OPTIONS] [--] PROGRAM [ARGS...]
+       pidone --pause [OPTIONS]
+       pidone --explain CODE
 
 A minimal init for containers: runs PROGRAM as its child, forwards every
 signal to it, reaps every zombie, and exits with the child's status
@@ -90,16 +111,32 @@ Options (each can also be set from the environment; the flag wins):
                            [PIDONE_PARENT_DEATH_SIGNAL=SIG]
   -e, --remap-exit CODE    treat the child exiting with CODE (0-255) as
                            success; repeatable [PIDONE_REMAP_EXIT=143,130]
+  -r, --rewrite FROM:TO    forward signal FROM as TO (TO of 0 drops it);
+                           repeatable [PIDONE_REWRITE=TERM:QUIT,USR1:0]
+      --grace DURATION     when the main child has exited, give leftover
+                           processes this long between SIGTERM and SIGKILL
+                           (default 2s; 0 kills at once) [PIDONE_GRACE]
+      --kill-after DURATION
+                           after forwarding TERM, INT, QUIT or HUP, SIGKILL
+                           the child if it has not exited within DURATION
+                           [PIDONE_KILL_AFTER]
+  -P, --pause              run no program: sleep, reap orphans, exit 0 on
+                           SIGTERM or SIGINT (a pod's pause container)
+      --termination-log PATH
+                           on exit, write one line saying why to PATH
+                           [PIDONE_TERMINATION_LOG=/dev/termination-log]
   -w, --warn-on-reap       log a warning for every orphan reaped
                            [PIDONE_WARN_ON_REAP=1]
   -v, --verbose            log more (repeatable: info, debug, trace)
   -q, --quiet              log errors only
                            [PIDONE_LOG=error|warn|info|debug|trace,
                             TINI_VERBOSITY=0..3; default warn]
+      --explain CODE       say what exit code CODE means, and exit
   -h, --help               print this help and exit
       --version            print the version and exit
 
 Signals are named TERM, SIGTERM, term, 15 or RTMIN+3 (RTMIN is 34).
+Durations are 500ms, 2s, 1m, or a bare number of seconds.
 Exit codes: the child's N or 128+S; 127 program not found; 126 program not
 executable; 125 pidone failed before the child started; 2 usage error.
 ";
@@ -112,6 +149,12 @@ const OPTIONS: &[(&str, Option<char>, bool)] = &[
     ("parent-death-signal", Some('p'), true),
     ("remap-exit", Some('e'), true),
     ("warn-on-reap", Some('w'), false),
+    ("rewrite", Some('r'), true),
+    ("grace", None, true),
+    ("kill-after", None, true),
+    ("pause", Some('P'), false),
+    ("termination-log", None, true),
+    ("explain", None, true),
     ("verbose", Some('v'), false),
     ("quiet", Some('q'), false),
     ("help", Some('h'), false),
@@ -127,6 +170,11 @@ struct Flags {
     remap: Option<Remap>,
     warn_on_reap: bool,
     log_level: Option<LevelFilter>,
+    rewrite: Option<Rewrite>,
+    grace: Option<Duration>,
+    kill_after: Option<Duration>,
+    pause: bool,
+    termination_log: Option<OsString>,
 }
 
 /// Parses pidone's arguments (without argv\[0\]) and environment.
@@ -140,19 +188,19 @@ pub fn parse(
     let mut rest = args.iter();
     let program = loop {
         let Some(arg) = rest.next() else {
-            return Err(UsageError("missing program to run".into()));
+            break None;
         };
         let bytes = arg.as_bytes();
         if bytes == b"--" {
             match rest.next() {
-                Some(program) => break program,
+                Some(program) => break Some(program),
                 None => return Err(UsageError("missing program to run after '--'".into())),
             }
         }
         // The first argument that is not an option is the program; a lone
         // "-" is not an option either.
         if bytes.len() < 2 || bytes[0] != b'-' {
-            break arg;
+            break Some(arg);
         }
         let (name, inline) = if let Some(long) = bytes.strip_prefix(b"--") {
             match long.iter().position(|&b| b == b'=') {
@@ -204,11 +252,21 @@ pub fn parse(
             return Ok(done);
         }
     };
-    if program.is_empty() {
-        return Err(UsageError("the program name is empty".into()));
+    match program {
+        Some(program) if flags.pause => {
+            return Err(UsageError(format!(
+                "--pause runs no program, but '{}' was given",
+                program.to_string_lossy()
+            )))
+        }
+        Some(program) if program.is_empty() => {
+            return Err(UsageError("the program name is empty".into()))
+        }
+        None if !flags.pause => return Err(UsageError("missing program to run".into())),
+        _ => {}
     }
     let config = Config {
-        program: program.clone(),
+        program: program.cloned(),
         args: rest.cloned().collect(),
         subreaper: flags.subreaper || env_flag(&env, "PIDONE_SUBREAPER", "TINI_SUBREAPER")?,
         process_group: flags.process_group
@@ -231,8 +289,31 @@ pub fn parse(
             Some(level) => level,
             None => env_log_level(&env)?,
         },
+        rewrite: match flags.rewrite {
+            Some(rewrite) => rewrite,
+            None => env_value(&env, "PIDONE_REWRITE")?
+                .map(|v| parse_rewrite_list(&v))
+                .transpose()?
+                .unwrap_or_default(),
+        },
+        grace: match flags.grace {
+            Some(grace) => grace,
+            None => env_value(&env, "PIDONE_GRACE")?
+                .map(|v| parse_duration(&v, "PIDONE_GRACE"))
+                .transpose()?
+                .unwrap_or(DEFAULT_GRACE),
+        },
+        kill_after: match flags.kill_after {
+            Some(after) => Some(after),
+            None => env_value(&env, "PIDONE_KILL_AFTER")?
+                .map(|v| parse_duration(&v, "PIDONE_KILL_AFTER"))
+                .transpose()?,
+        },
+        termination_log: flags
+            .termination_log
+            .or_else(|| env("PIDONE_TERMINATION_LOG").filter(|v| !v.is_empty())),
     };
-    Ok(Action::Run(config))
+    Ok(Action::Run(Box::new(config)))
 }
 
 /// The long name and value-taking of short option LETTER.
@@ -290,6 +371,29 @@ fn apply(
             });
         }
         "quiet" => flags.log_level = Some(LevelFilter::Error),
+        "rewrite" => {
+            let pair = text("--rewrite")?;
+            let rewrite = flags.rewrite.get_or_insert_with(Rewrite::default);
+            rewrite.add(&pair).map_err(UsageError)?;
+        }
+        "grace" => flags.grace = Some(parse_duration(&text("--grace")?, "--grace")?),
+        "kill-after" => {
+            flags.kill_after = Some(parse_duration(&text("--kill-after")?, "--kill-after")?)
+        }
+        "pause" => flags.pause = true,
+        "termination-log" => {
+            let path = value.unwrap_or_default();
+            if path.is_empty() {
+                return Err(UsageError("option '--termination-log' needs a path".into()));
+            }
+            flags.termination_log = Some(path.to_owned());
+        }
+        "explain" => {
+            return Ok(Some(Action::Explain(parse_code(
+                &text("--explain")?,
+                "--explain",
+            )?)))
+        }
         "help" => return Ok(Some(Action::Help)),
         "version" => return Ok(Some(Action::Version)),
         _ => return Err(UsageError(format!("unknown option '--{long}'"))),
@@ -327,6 +431,26 @@ fn parse_code(text: &str, what: &str) -> Result<u8, UsageError> {
                 "invalid exit code '{text}' for {what} (expected 0-255)"
             ))
         })
+}
+
+/// A duration for WHAT: `500ms`, `2s`, `1m`, or seconds.
+fn parse_duration(text: &str, what: &str) -> Result<Duration, UsageError> {
+    duration::parse(text).ok_or_else(|| {
+        UsageError(format!(
+            "invalid duration '{text}' for {what} (expected e.g. 500ms, 2s, 1m or a number of seconds)"
+        ))
+    })
+}
+
+/// `PIDONE_REWRITE`: `FROM:TO` pairs separated by commas.
+fn parse_rewrite_list(text: &str) -> Result<Rewrite, UsageError> {
+    let mut rewrite = Rewrite::default();
+    for pair in text.split(',') {
+        rewrite
+            .add(pair.trim())
+            .map_err(|e| UsageError(format!("{e} in PIDONE_REWRITE")))?;
+    }
+    Ok(rewrite)
 }
 
 /// `PIDONE_REMAP_EXIT`: codes separated by commas, spaces around them allowed.
@@ -426,7 +550,7 @@ mod tests {
 
     fn config(args: &[&str], env: &[(&str, &str)]) -> Config {
         match run(args, env) {
-            Ok(Action::Run(config)) => config,
+            Ok(Action::Run(config)) => *config,
             other => panic!("{args:?} {env:?}: expected a config, got {other:?}"),
         }
     }
@@ -458,7 +582,7 @@ mod tests {
         ];
         for (args, program, rest) in table {
             let c = config(args, &[]);
-            assert_eq!(c.program, OsString::from(program), "{args:?}");
+            assert_eq!(c.program, Some(OsString::from(program)), "{args:?}");
             assert_eq!(c.args, os(rest), "{args:?}");
         }
     }
@@ -669,7 +793,7 @@ mod tests {
         }
         let args = vec![bad.clone()];
         match parse(&args, |_| None) {
-            Ok(Action::Run(c)) => assert_eq!(c.program, bad),
+            Ok(Action::Run(c)) => assert_eq!(c.program, Some(bad.clone())),
             other => panic!("{other:?}"),
         }
         let option = OsString::from_vec(vec![b'-', b'-', 0xff]);
@@ -685,5 +809,111 @@ mod tests {
         })
         .unwrap_err();
         assert!(err.0.contains("PIDONE_LOG"), "{err}");
+    }
+
+    #[test]
+    fn beyond_the_peers_options_and_their_variables() {
+        let ms = Duration::from_millis;
+        let c = config(&["x"], &[]);
+        assert_eq!(c.grace, DEFAULT_GRACE);
+        assert_eq!(c.kill_after, None);
+        assert_eq!(c.rewrite, Rewrite::default());
+        assert_eq!(c.termination_log, None);
+        let c = config(
+            &[
+                "--grace",
+                "500ms",
+                "--kill-after=300ms",
+                "-r",
+                "TERM:QUIT",
+                "-rUSR1:0",
+                "--termination-log",
+                "/dev/termination-log",
+                "x",
+            ],
+            &[],
+        );
+        assert_eq!(c.grace, ms(500));
+        assert_eq!(c.kill_after, Some(ms(300)));
+        assert_eq!(c.rewrite.apply(15), Some(3));
+        assert_eq!(c.rewrite.apply(10), None);
+        assert_eq!(c.termination_log, Some("/dev/termination-log".into()));
+        let env = [
+            ("PIDONE_GRACE", "0"),
+            ("PIDONE_KILL_AFTER", "1m"),
+            ("PIDONE_REWRITE", "TERM:QUIT, USR1:0"),
+            ("PIDONE_TERMINATION_LOG", "/tmp/why"),
+        ];
+        let c = config(&["x"], &env);
+        assert_eq!(c.grace, ms(0));
+        assert_eq!(c.kill_after, Some(ms(60_000)));
+        assert_eq!(c.rewrite.apply(15), Some(3));
+        assert_eq!(c.rewrite.apply(10), None);
+        assert_eq!(c.termination_log, Some("/tmp/why".into()));
+        // Flags beat bad variables.
+        let env = [
+            ("PIDONE_GRACE", "5x"),
+            ("PIDONE_KILL_AFTER", "-1s"),
+            ("PIDONE_REWRITE", "TERM"),
+        ];
+        let c = config(
+            &["--grace", "1s", "--kill-after", "2", "-r", "HUP:0", "x"],
+            &env,
+        );
+        assert_eq!(c.grace, ms(1_000));
+        assert_eq!(c.kill_after, Some(ms(2_000)));
+        assert_eq!(c.rewrite.apply(1), None);
+        assert_eq!(c.rewrite.apply(15), Some(15));
+    }
+
+    #[test]
+    fn pause_runs_no_program() {
+        for args in [&["-P"][..], &["--pause"], &["--pause", "-v"]] {
+            assert_eq!(config(args, &[]).program, None, "{args:?}");
+        }
+        let message = error(&["--pause", "--", "sleep", "1"], &[]);
+        assert!(message.contains("'sleep'"), "{message}");
+        let message = error(&["-P", "sleep"], &[]);
+        assert!(message.contains("'sleep'"), "{message}");
+    }
+
+    #[test]
+    fn explain_takes_a_code() {
+        assert_eq!(run(&["--explain", "137"], &[]), Ok(Action::Explain(137)));
+        assert_eq!(run(&["--explain=0"], &[]), Ok(Action::Explain(0)));
+        for (args, want) in [
+            (&["--explain", "300"][..], "'300'"),
+            (&["--explain", "abc"], "'abc'"),
+            (&["--explain"], "needs a value"),
+            (&["--explain", "-1"], "'-1'"),
+        ] {
+            let message = error(args, &[]);
+            assert!(message.contains(want), "{args:?}: {message}");
+        }
+    }
+
+    #[test]
+    fn bad_beyond_the_peers_values_name_the_problem() {
+        let table: &[(Args, Env, &str)] = &[
+            (&["-r", "TERM", "x"], &[], "'TERM'"),
+            (&["-r", "TERM:", "x"], &[], "'TERM:'"),
+            (&["-r", ":TERM", "x"], &[], "':TERM'"),
+            (&["-r", "TERM:QUIT:HUP", "x"], &[], "'TERM:QUIT:HUP'"),
+            (&["--grace", "-1s", "x"], &[], "'-1s'"),
+            (&["--grace", "5x", "x"], &[], "'5x'"),
+            (&["--kill-after", "", "x"], &[], "invalid duration ''"),
+            (&["--termination-log=", "x"], &[], "needs a path"),
+            (&["x"], &[("PIDONE_GRACE", "5x")], "'5x' for PIDONE_GRACE"),
+            (
+                &["x"],
+                &[("PIDONE_KILL_AFTER", "soon")],
+                "'soon' for PIDONE_KILL_AFTER",
+            ),
+            (&["x"], &[("PIDONE_REWRITE", "TERM")], "PIDONE_REWRITE"),
+        ];
+        for (args, env, want) in table {
+            let message = error(args, env);
+            assert!(message.contains(want), "{args:?} {env:?}: {message:?}");
+        }
     }
 }

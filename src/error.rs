@@ -50,6 +50,27 @@ impl Error {
     }
 }
 
+impl Error {
+    /// The failure for the termination log, without the `(os error N)`
+    /// noise: `/app/server: No such file or directory`.
+    pub fn summary(&self) -> String {
+        let cause = |cause: &io::Error| {
+            let text = cause.to_string();
+            match text.find(" (os error ") {
+                Some(at) => text[..at].to_string(),
+                None => text,
+            }
+        };
+        match self {
+            Error::Usage(usage) => usage.to_string(),
+            Error::Setup { what, cause: c } => format!("failed to {what}: {}", cause(c)),
+            Error::Start { program, cause: c } => {
+                format!("{}: {}", program.to_string_lossy(), cause(c))
+            }
+        }
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -116,6 +137,7 @@ mod tests {
             cause: io::Error::from_raw_os_error(libc::ENOENT),
         };
         assert!(e.to_string().starts_with("failed to start '/app/server': "));
+        assert_eq!(e.summary(), "/app/server: No such file or directory");
         let e = Error::Usage(UsageError("unknown option '-x'".into()));
         assert_eq!(e.to_string(), "unknown option '-x' (see 'pidone --help')");
     }

@@ -16,27 +16,35 @@
 #![cfg_attr(test, allow(dead_code, unused_imports))]
 
 mod cli;
+mod duration;
 mod error;
 mod exit_status;
+mod explain;
 mod fds;
 mod logging;
+mod oom;
 mod reaper;
+mod rewrite;
+mod shutdown;
 mod signals;
 mod signame;
 mod spawn;
 mod supervisor;
+mod termination_log;
 mod tty;
 
 use std::ffi::{CStr, OsString};
 use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
 
-use log::{debug, warn};
+use log::{debug, info, warn};
 
-use crate::cli::Action;
+use crate::cli::{Action, Config};
 use crate::error::Error;
+use crate::exit_status::Fate;
 use crate::signals::{Mask, SignalFd};
-use crate::supervisor::Supervisor;
+use crate::supervisor::{Outcome, Supervisor};
+use crate::termination_log::Ending;
 
 /// The process entry point, called by the C runtime.
 ///
@@ -89,8 +97,64 @@ fn run(mask: std::io::Result<Mask>, args: &[OsString]) -> Result<u8, Error> {
             let _ = writeln!(std::io::stdout(), "{}", cli::version());
             return Ok(0);
         }
+        Action::Explain(code) => {
+            let _ = std::io::stdout().write_all(explain::explain(code).as_bytes());
+            return Ok(0);
+        }
     };
     logging::init(config.log_level);
+    let started = start(&config, original_mask);
+    let (supervisor, oom) = match started {
+        Ok(started) => started,
+        Err(err) => {
+            if let Some(path) = &config.termination_log {
+                let ending = Ending::NotStarted {
+                    message: err.summary(),
+                    code: err.exit_code(),
+                };
+                termination_log::write(path, &termination_log::line(&ending));
+            }
+            return Err(err);
+        }
+    };
+    // From here on pidone must never bail out: nothing below can fail.
+    let outcome = supervisor.run();
+    let ending = match outcome {
+        Outcome::Child(fate) => {
+            let oom = match fate {
+                Fate::Signaled(libc::SIGKILL) => oom.as_ref().and_then(oom::Watch::fired),
+                _ => None,
+            };
+            if let (Some(limit), Some(child)) = (oom, supervisor.child) {
+                warn!(
+                    "child {child} was killed by SIGKILL: the kernel OOM killer fired in this \
+                     container's cgroup ({limit})"
+                );
+            }
+            let code = config.remap.exit_code(fate);
+            Ending::Child { fate, oom, code }
+        }
+        Outcome::Paused(signo) => Ending::Paused { signo },
+    };
+    shutdown::leftovers(
+        &supervisor.signals,
+        config.grace,
+        std::process::id() == 1,
+        config.warn_on_reap,
+    );
+    if let Some(path) = &config.termination_log {
+        termination_log::write(path, &termination_log::line(&ending));
+    }
+    Ok(match ending {
+        Ending::Child { code, .. } => code,
+        _ => 0,
+    })
+}
+
+/// Everything between parsing and the event loop: the signalfd, our role
+/// in the process tree, the OOM watch, and the child. Every failure here
+/// happens before the child exists.
+fn start(config: &Config, original_mask: Mask) -> Result<(Supervisor, Option<oom::Watch>), Error> {
     let signals = SignalFd::new().map_err(|cause| Error::Setup {
         what: "create signalfd",
         cause,
@@ -114,18 +178,26 @@ fn run(mask: std::io::Result<Mask>, args: &[OsString]) -> Result<u8, Error> {
              or run pidone as PID 1)"
         );
     }
-    let child = spawn::spawn(&config.program, &config.args, original_mask)?;
-    debug!(
-        "started child {child}: {}",
-        config.program.to_string_lossy()
-    );
-    // From here on pidone must never bail out: the supervisor cannot fail.
-    let fate = Supervisor {
+    let (child, oom) = match &config.program {
+        Some(program) => {
+            // Read the OOM counter before the child can use any memory.
+            let oom = oom::Watch::start();
+            let child = spawn::spawn(program, &config.args, original_mask)?;
+            debug!("started child {child}: {}", program.to_string_lossy());
+            (Some(child), Some(oom))
+        }
+        None => {
+            info!("pause: running no program; exit with SIGTERM or SIGINT");
+            (None, None)
+        }
+    };
+    let supervisor = Supervisor {
         signals,
         child,
         process_group: config.process_group,
         warn_on_reap: config.warn_on_reap,
-    }
-    .run();
-    Ok(config.remap.exit_code(fate))
+        rewrite: config.rewrite,
+        kill_after: config.kill_after,
+    };
+    Ok((supervisor, oom))
 }

@@ -9,21 +9,31 @@ use log::{debug, warn};
 
 use crate::exit_status::Fate;
 
+/// What one drain found.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Drain {
+    /// The raw status of the main child, if it was among the reaped.
+    pub main: Option<i32>,
+    /// No children are left at all (ECHILD). Then no descendants are left
+    /// either: every descendant's chain of parents passes through a child.
+    pub none_left: bool,
+}
+
 /// Reaps every child that has exited, without blocking, until none is left.
 ///
 /// SIGCHLD coalesces (one may stand for a thousand deaths), so one signal
-/// means "drain everything". Returns the raw status of MAIN if it was among
-/// the reaped. Orphans are logged at debug, or at warn with `warn_on_reap`
-/// (in tini's words, so scripts written for tini keep working).
-pub fn reap_all(main: libc::pid_t, warn_on_reap: bool) -> Option<i32> {
-    let mut main_status = None;
+/// means "drain everything". MAIN is the main child's pid, if it still
+/// runs. Orphans are logged at debug, or at warn with `warn_on_reap` (in
+/// tini's words, so scripts written for tini keep working).
+pub fn reap_all(main: Option<libc::pid_t>, warn_on_reap: bool) -> Drain {
+    let mut drain = Drain::default();
     loop {
         let mut status = 0;
         // SAFETY: status is a live, writable int.
         let pid = unsafe { libc::waitpid(-1, &mut status, libc::WNOHANG) };
         if pid > 0 {
-            if pid == main {
-                main_status = Some(status);
+            if Some(pid) == main {
+                drain.main = Some(status);
             } else if warn_on_reap {
                 warn!("Reaped zombie process with pid={pid}");
             } else {
@@ -31,11 +41,15 @@ pub fn reap_all(main: libc::pid_t, warn_on_reap: bool) -> Option<i32> {
             }
             continue;
         }
-        if pid < 0 && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
-            continue;
+        if pid < 0 {
+            let err = std::io::Error::last_os_error();
+            if err.kind() == std::io::ErrorKind::Interrupted {
+                continue;
+            }
+            drain.none_left = err.raw_os_error() == Some(libc::ECHILD);
         }
-        // 0: children remain but none has exited; ECHILD: no children left.
-        break main_status;
+        // 0: children remain but none has exited; ECHILD: none left.
+        return drain;
     }
 }
 

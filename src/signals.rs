@@ -15,6 +15,7 @@
 
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::time::Duration;
 
 /// A raw kernel signal mask: bit N-1 stands for signal N.
 pub type Mask = u64;
@@ -121,9 +122,17 @@ impl SignalFd {
     }
 
     /// Blocks until at least one signal is pending, then appends every
-    /// signal read (up to 32 at a time) to OUT. No timeout: an idle pidone
-    /// makes no wake-ups at all. Retries on EINTR.
-    pub fn wait(&self, out: &mut Vec<Received>) -> io::Result<()> {
+    /// signal read (up to 32 at a time) to OUT. With no TIMEOUT it waits
+    /// forever, so an idle pidone makes no wake-ups at all; with one, it
+    /// returns with nothing appended once TIMEOUT has passed (a deadline
+    /// such as `--kill-after` or the grace period, never a periodic tick).
+    /// Retries on EINTR.
+    pub fn wait(&self, out: &mut Vec<Received>, timeout: Option<Duration>) -> io::Result<()> {
+        if let Some(timeout) = timeout {
+            if !self.readable_within(timeout)? {
+                return Ok(());
+            }
+        }
         let mut buf = [0u8; SIGINFO_SIZE * 32];
         let n = loop {
             // SAFETY: buf is a live, writable buffer of buf.len() bytes.
@@ -157,6 +166,31 @@ impl SignalFd {
             });
         }
         Ok(())
+    }
+}
+
+impl SignalFd {
+    /// Waits up to TIMEOUT (rounded up to whole milliseconds, so we never
+    /// wake just before a deadline) for a signal to be pending.
+    fn readable_within(&self, timeout: Duration) -> io::Result<bool> {
+        let millis = timeout.as_micros().div_ceil(1_000);
+        let millis = libc::c_int::try_from(millis).unwrap_or(libc::c_int::MAX);
+        let mut fd = libc::pollfd {
+            fd: self.0.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        loop {
+            // SAFETY: fd is one live pollfd, and we pass a count of 1.
+            let n = unsafe { libc::poll(&mut fd, 1, millis) };
+            if n >= 0 {
+                return Ok(n > 0);
+            }
+            let err = io::Error::last_os_error();
+            if err.kind() != io::ErrorKind::Interrupted {
+                return Err(err);
+            }
+        }
     }
 }
 

@@ -1,14 +1,19 @@
 //! The event loop: owns the signalfd once the child exists, forwards every
-//! signal, reaps on SIGCHLD, and returns when the main child is gone.
+//! signal (after `--rewrite`), reaps on SIGCHLD, enforces `--kill-after`,
+//! and returns when the main child is gone (or, with `--pause`, when
+//! SIGTERM or SIGINT arrives).
 //!
 //! This is the part of pidone that runs after the child exists, so it must
 //! never return an error or panic: a PID 1 that exits takes the whole
 //! container down. Every failure in here is logged and survived.
 
+use std::time::{Duration, Instant};
+
 use log::{debug, info, warn};
 
 use crate::exit_status::Fate;
 use crate::reaper;
+use crate::rewrite::Rewrite;
 use crate::signals::{self, Received, SignalFd};
 use crate::signame::Name;
 
@@ -16,62 +21,125 @@ use crate::signame::Name;
 pub struct Supervisor {
     /// Receives every signal sent to pidone.
     pub signals: SignalFd,
-    /// The main child's pid; also its process group id.
-    pub child: libc::pid_t,
+    /// The main child's pid (also its process group id); `None` in
+    /// `--pause` mode.
+    pub child: Option<libc::pid_t>,
     /// Forward to the child's whole process group.
     pub process_group: bool,
     /// Log reaped orphans at warn.
     pub warn_on_reap: bool,
+    /// Which signal to forward for each one received.
+    pub rewrite: Rewrite,
+    /// SIGKILL the child this long after forwarding a terminating signal.
+    pub kill_after: Option<Duration>,
 }
 
+/// Why the loop ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// The main child ended this way.
+    Child(Fate),
+    /// `--pause` was ended by this signal (SIGTERM or SIGINT).
+    Paused(i32),
+}
+
+/// The signals that ask a process to end; `--kill-after` starts counting
+/// when pidone receives one of them (and forwards something for it).
+const TERMINATING: [i32; 4] = [libc::SIGTERM, libc::SIGINT, libc::SIGQUIT, libc::SIGHUP];
+
 impl Supervisor {
-    /// Runs until the main child has exited and been reaped; returns how it
-    /// ended. Blocks in `read` between events: no timers, no wake-ups.
-    pub fn run(self) -> Fate {
+    /// Runs until the main child has exited and been reaped (or `--pause`
+    /// ends). Blocks in `read` between events; the only timeout ever set is
+    /// a pending `--kill-after` deadline, so an idle pidone never wakes.
+    pub fn run(&self) -> Outcome {
         let mut batch = Vec::with_capacity(32);
+        let mut kill_deadline: Option<Instant> = None;
         loop {
             batch.clear();
-            if let Err(err) = self.signals.wait(&mut batch) {
-                // Nothing sensible to do but try again; say so once per
-                // failure rather than dying.
+            let timeout = kill_deadline.map(|d| d.saturating_duration_since(Instant::now()));
+            if let Err(err) = self.signals.wait(&mut batch, timeout) {
                 warn!("failed to read signals: {err}");
                 continue;
             }
+            if kill_deadline.is_some_and(|d| Instant::now() >= d) {
+                kill_deadline = None;
+                self.kill_after_expired();
+            }
             for received in &batch {
                 if received.signo == libc::SIGCHLD {
-                    if let Some(status) = reaper::reap_all(self.child, self.warn_on_reap) {
+                    let drain = reaper::reap_all(self.child, self.warn_on_reap);
+                    if let Some(status) = drain.main {
                         let fate = Fate::from_raw(status);
-                        info!("child {} {fate}", self.child);
-                        return fate;
+                        if let Some(child) = self.child {
+                            info!("child {child} {fate}");
+                        }
+                        return Outcome::Child(fate);
                     }
-                } else {
-                    self.forward(*received);
+                    continue;
+                }
+                if self.child.is_none() {
+                    if [libc::SIGTERM, libc::SIGINT].contains(&received.signo) {
+                        info!("pause ended by {}", Name(received.signo));
+                        return Outcome::Paused(received.signo);
+                    }
+                    info!("pause: ignoring {}", Name(received.signo));
+                    continue;
+                }
+                let forwarded = self.forward(*received);
+                if forwarded && kill_deadline.is_none() && TERMINATING.contains(&received.signo) {
+                    if let Some(after) = self.kill_after {
+                        kill_deadline = Some(Instant::now() + after);
+                    }
                 }
             }
         }
     }
 
-    /// Forwards one signal to the child (or its group). A failure is
-    /// logged, never fatal: "there is nothing we can do if we fail to
-    /// forward the signal".
-    fn forward(&self, received: Received) {
-        let Received { signo, sender } = received;
-        let (target, whom) = if self.process_group {
-            (-self.child, "process group")
+    /// Where signals go: the child, or its process group with `-g`.
+    fn target(&self) -> Option<(libc::pid_t, &'static str, libc::pid_t)> {
+        let child = self.child?;
+        Some(if self.process_group {
+            (-child, "process group", child)
         } else {
-            (self.child, "child")
+            (child, "child", child)
+        })
+    }
+
+    /// Forwards one signal (rewritten) to the child or its group. Returns
+    /// whether anything was sent. A failure is logged, never fatal: "there
+    /// is nothing we can do if we fail to forward the signal".
+    fn forward(&self, received: Received) -> bool {
+        let Received { signo, sender } = received;
+        let Some((target, whom, child)) = self.target() else {
+            return false;
         };
-        match signals::send(target, signo) {
-            Ok(()) => debug!(
-                "forwarded {} from pid {sender} to {whom} {}",
-                Name(signo),
-                self.child
-            ),
-            Err(err) => warn!(
-                "failed to forward {} to {whom} {}: {err}",
-                Name(signo),
-                self.child
-            ),
+        let Some(to) = self.rewrite.apply(signo) else {
+            debug!("dropped {} from pid {sender} (--rewrite)", Name(signo));
+            return false;
+        };
+        let what = if to == signo {
+            Name(signo).to_string()
+        } else {
+            format!("{} as {}", Name(signo), Name(to))
+        };
+        match signals::send(target, to) {
+            Ok(()) => debug!("forwarded {what} from pid {sender} to {whom} {child}"),
+            Err(err) => warn!("failed to forward {what} to {whom} {child}: {err}"),
+        }
+        true
+    }
+
+    /// `--kill-after` ran out: SIGKILL the child (or its group).
+    fn kill_after_expired(&self) {
+        let (Some((target, whom, child)), Some(after)) = (self.target(), self.kill_after) else {
+            return;
+        };
+        warn!(
+            "{whom} {child} did not exit within {} of a terminating signal (--kill-after): sending SIGKILL",
+            crate::duration::show(after)
+        );
+        if let Err(err) = signals::send(target, libc::SIGKILL) {
+            warn!("failed to send SIGKILL to {whom} {child}: {err}");
         }
     }
 }

@@ -1,0 +1,105 @@
+//! `-r FROM:TO`: which signal pidone forwards for each signal it receives.
+//!
+//! Pure: a fixed table of 65 entries, so a lookup in the event loop can
+//! never fail or allocate. TO = 0 means "drop it".
+
+use crate::signame::{self, RTMAX};
+
+/// For each received signal 1–64, the signal to forward (0: none).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rewrite([u8; 65]);
+
+impl Default for Rewrite {
+    /// Every signal forwarded as itself.
+    fn default() -> Self {
+        let mut table = [0u8; 65];
+        for (signo, slot) in table.iter_mut().enumerate() {
+            // 0..=64 fits a byte.
+            *slot = signo as u8;
+        }
+        Rewrite(table)
+    }
+}
+
+impl Rewrite {
+    /// Adds one `FROM:TO` pair (names or numbers; TO may be 0). Returns a
+    /// message naming what is wrong with a bad pair.
+    pub fn add(&mut self, pair: &str) -> Result<(), String> {
+        let bad = |why: &str| format!("invalid rewrite '{pair}': {why}");
+        let (from, to) = pair
+            .split_once(':')
+            .ok_or_else(|| bad("expected FROM:TO, like TERM:QUIT or USR1:0"))?;
+        if to.contains(':') {
+            return Err(bad("expected exactly one ':'"));
+        }
+        let from = signame::parse(from).ok_or_else(|| bad(&format!("unknown signal '{from}'")))?;
+        let to = if to == "0" {
+            0
+        } else {
+            signame::parse(to).ok_or_else(|| bad(&format!("unknown signal '{to}'")))?
+        };
+        match from {
+            libc::SIGKILL | libc::SIGSTOP => {
+                return Err(bad("SIGKILL and SIGSTOP never reach pidone"))
+            }
+            libc::SIGCHLD => return Err(bad("pidone needs SIGCHLD to reap")),
+            _ => {}
+        }
+        // Both are within 0..=64 here.
+        self.0[from as usize] = to as u8;
+        Ok(())
+    }
+
+    /// The signal to forward for received SIGNO, or `None` to drop it.
+    pub fn apply(&self, signo: i32) -> Option<i32> {
+        let to = match usize::try_from(signo) {
+            Ok(i) if signo <= RTMAX => i32::from(self.0[i]),
+            _ => signo,
+        };
+        (to != 0).then_some(to)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rewrites_and_drops() {
+        let mut r = Rewrite::default();
+        for pair in ["TERM:QUIT", "usr1:0", "SIGHUP:RTMIN+1", "40:SIGKILL"] {
+            r.add(pair).unwrap();
+        }
+        let table: &[(i32, Option<i32>)] = &[
+            (15, Some(3)),
+            (10, None),
+            (1, Some(35)),
+            (40, Some(9)),
+            (2, Some(2)),
+            (64, Some(64)),
+        ];
+        for (signo, want) in table {
+            assert_eq!(r.apply(*signo), *want, "{signo}");
+        }
+        assert_eq!(Rewrite::default().apply(33), Some(33));
+    }
+
+    #[test]
+    fn bad_pairs_name_the_problem() {
+        let table: &[(&str, &str)] = &[
+            ("TERM", "expected FROM:TO"),
+            ("TERM:", "unknown signal ''"),
+            (":TERM", "unknown signal ''"),
+            ("TERM:QUIT:HUP", "exactly one ':'"),
+            ("NOSUCH:TERM", "unknown signal 'NOSUCH'"),
+            ("TERM:65", "unknown signal '65'"),
+            ("0:TERM", "unknown signal '0'"),
+            ("KILL:TERM", "never reach pidone"),
+            ("CHLD:TERM", "needs SIGCHLD"),
+        ];
+        for (pair, want) in table {
+            let err = Rewrite::default().add(pair).unwrap_err();
+            assert!(err.contains(want) && err.contains(pair), "{pair}: {err}");
+        }
+    }
+}

@@ -1,0 +1,198 @@
+//! Whole-tree shutdown: once the main child has exited, every process it
+//! left behind gets SIGTERM, a grace period to finish, then SIGKILL; pidone
+//! reaps them all and only then exits with the main child's status.
+//!
+//! tini and catatonit simply exit, and the kernel SIGKILLs everything left
+//! in the namespace at once: a background job that was writing a file is
+//! cut off mid-write. This module never fails and never blocks without a
+//! deadline; it only logs.
+//!
+//! As PID 1, "everything left" is every other process in the namespace
+//! (`kill(-1, …)` reaches exactly those, atomically). As a subreaper (or a
+//! plain process) it is pidone's own descendants, found from `/proc`.
+
+use std::time::{Duration, Instant};
+
+use log::{debug, info, warn};
+
+use crate::duration;
+use crate::reaper;
+use crate::signals::{self, SignalFd};
+use crate::signame::Name;
+
+/// How long to wait for SIGKILLed processes to be reaped before giving up
+/// (a process stuck in uninterruptible sleep cannot die until it wakes).
+const KILL_WAIT: Duration = Duration::from_secs(5);
+
+/// Terminates and reaps every leftover process. See the module docs.
+pub fn leftovers(signals: &SignalFd, grace: Duration, pid1: bool, warn_on_reap: bool) {
+    if reaper::reap_all(None, warn_on_reap).none_left {
+        return;
+    }
+    let first = if grace.is_zero() {
+        libc::SIGKILL
+    } else {
+        libc::SIGTERM
+    };
+    let count = signal_all(first, pid1);
+    let many = count.map_or_else(|| "the".to_string(), |n| n.to_string());
+    if grace.is_zero() {
+        info!("main child gone: sent SIGKILL to {many} leftover processes (--grace 0)");
+        wait_until_reaped(signals, KILL_WAIT, warn_on_reap);
+        return;
+    }
+    info!(
+        "main child gone: sent SIGTERM to {many} leftover processes, waiting up to {}",
+        duration::show(grace)
+    );
+    if wait_until_reaped(signals, grace, warn_on_reap) {
+        info!("all {many} leftover processes exited within the grace period");
+        return;
+    }
+    let killed = signal_all(libc::SIGKILL, pid1);
+    let killed = killed.map_or_else(|| "some".to_string(), |n| n.to_string());
+    info!(
+        "{killed} of {many} leftover processes did not exit within {}: sent SIGKILL",
+        duration::show(grace)
+    );
+    if !wait_until_reaped(signals, KILL_WAIT, warn_on_reap) {
+        warn!(
+            "leftover processes survived SIGKILL for {}s; exiting anyway",
+            KILL_WAIT.as_secs()
+        );
+    }
+}
+
+/// Reaps until no child is left or TIMEOUT passes, waking only on signals
+/// (SIGCHLD) or the deadline. Returns whether none is left.
+fn wait_until_reaped(signals: &SignalFd, timeout: Duration, warn_on_reap: bool) -> bool {
+    let deadline = Instant::now() + timeout;
+    let mut batch = Vec::with_capacity(32);
+    loop {
+        if reaper::reap_all(None, warn_on_reap).none_left {
+            return true;
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return false;
+        }
+        batch.clear();
+        if let Err(err) = signals.wait(&mut batch, Some(left)) {
+            warn!("failed to read signals: {err}");
+            return false;
+        }
+        for received in batch.iter().filter(|r| r.signo != libc::SIGCHLD) {
+            debug!(
+                "ignoring {} during shutdown: the main child is gone",
+                Name(received.signo)
+            );
+        }
+    }
+}
+
+/// Sends SIG to every leftover process; returns how many there were, when
+/// `/proc` can tell.
+fn signal_all(sig: i32, pid1: bool) -> Option<usize> {
+    let me = i32::try_from(std::process::id()).unwrap_or(0);
+    let table = process_table(me);
+    if pid1 {
+        // Everyone in the namespace but us, atomically: no fork escapes.
+        if let Err(err) = signals::send(-1, sig) {
+            debug!("kill(-1, {}): {err}", Name(sig));
+        }
+        return table.map(|t| t.iter().filter(|(pid, _)| *pid != me).count());
+    }
+    let targets = descendants(me, &table?);
+    for &pid in &targets {
+        if let Err(err) = signals::send(pid, sig) {
+            debug!("failed to send {} to {pid}: {err}", Name(sig));
+        }
+    }
+    Some(targets.len())
+}
+
+/// Every (pid, parent pid) in `/proc`, or `None` when `/proc` is not this
+/// PID namespace's (its `self` is not us) or cannot be read.
+fn process_table(me: i32) -> Option<Vec<(i32, i32)>> {
+    if stat_ppid("self")?.0 != me {
+        return None;
+    }
+    let table = std::fs::read_dir("/proc")
+        .ok()?
+        .filter_map(|entry| {
+            let name = entry.ok()?.file_name();
+            let name = name.to_str()?;
+            name.parse::<i32>().ok()?;
+            stat_ppid(name)
+        })
+        .collect();
+    Some(table)
+}
+
+/// (pid, parent pid) from `/proc/NAME/stat`.
+fn stat_ppid(name: &str) -> Option<(i32, i32)> {
+    let text = std::fs::read_to_string(format!("/proc/{name}/stat")).ok()?;
+    parse_stat(&text)
+}
+
+/// (pid, parent pid) from the text of a `/proc/PID/stat` file. The command
+/// name may contain spaces and parentheses, so split at the last ')'.
+fn parse_stat(text: &str) -> Option<(i32, i32)> {
+    let pid = text.split(' ').next()?.parse().ok()?;
+    let rest = &text[text.rfind(')')? + 1..];
+    let ppid = rest.split_whitespace().nth(1)?.parse().ok()?;
+    Some((pid, ppid))
+}
+
+/// Every descendant of ME in TABLE, children first.
+fn descendants(me: i32, table: &[(i32, i32)]) -> Vec<i32> {
+    let mut found = vec![me];
+    let mut i = 0;
+    while let Some(&parent) = found.get(i) {
+        found.extend(
+            table
+                .iter()
+                .filter(|(pid, ppid)| *ppid == parent && *pid != me)
+                .map(|(pid, _)| *pid),
+        );
+        i += 1;
+    }
+    found.remove(0);
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_stat_lines() {
+        let table: &[(&str, Option<(i32, i32)>)] = &[
+            ("42 (sleep) S 7 42 7 0 -1", Some((42, 7))),
+            ("43 (a b) c)) R 1 43 1 0", Some((43, 1))),
+            ("garbage", None),
+        ];
+        for (text, want) in table {
+            assert_eq!(parse_stat(text), *want, "{text}");
+        }
+    }
+
+    #[test]
+    fn finds_all_descendants_and_nothing_else() {
+        // 10 is us; 11 and 12 our children; 13 a grandchild; 20 a stranger
+        // with its own child 21.
+        let table = [
+            (1, 0),
+            (10, 1),
+            (11, 10),
+            (12, 10),
+            (13, 11),
+            (20, 1),
+            (21, 20),
+        ];
+        let mut found = descendants(10, &table);
+        found.sort_unstable();
+        assert_eq!(found, vec![11, 12, 13]);
+        assert!(descendants(13, &table).is_empty());
+    }
+}
