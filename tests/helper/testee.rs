@@ -27,6 +27,13 @@
 //!                      signal gets its default) with raw syscalls, then exec
 //!                      PROGRAM: an exact start state, whatever the caller's
 //!                      C library does to signals 32 and 33
+//!   leave-behind FILE CODE [stubborn]
+//!                      leave a background process that, on SIGTERM, writes
+//!                      FILE (in two steps) and exits 0; with `stubborn`, also
+//!                      one that ignores SIGTERM. Prints `leaving` once both are
+//!                      set up, then exits with CODE
+//!   ignore-term        ignore SIGTERM, print `ready`, wait forever
+//!   hog                allocate and touch memory, 1 MiB at a time, forever
 //!   pid                print its own pid and parent pid, then wait like `pause`
 
 // Our own C main: Rust's runtime would set SIGPIPE to ignored before `main`,
@@ -50,6 +57,7 @@ extern "C" {
     fn prctl(option: c_int, arg2: u64, arg3: u64, arg4: u64, arg5: u64) -> c_int;
     fn _exit(code: c_int) -> !;
     fn execvp(file: *const c_char, argv: *const *const c_char) -> c_int;
+    fn write(fd: c_int, buf: *const u8, count: usize) -> isize;
 }
 
 const SYS_RT_SIGPROCMASK: i64 = 14;
@@ -101,6 +109,69 @@ fn ack_forever(prefix: &str, ready: &str) -> ! {
             say(&format!("{prefix}got {signo}"));
         }
     }
+}
+
+/// Sets SIG's disposition to ignored (raw rt_sigaction).
+fn ignore(sig: i64) {
+    let action: [u64; 4] = [SIG_IGN as u64, 0, 0, 0];
+    // SAFETY: a valid kernel_sigaction; no handler code is installed.
+    unsafe { syscall(SYS_RT_SIGACTION, sig, action.as_ptr(), 0usize, 8usize) };
+}
+
+/// Blocks every signal and returns a signalfd for them.
+fn signalfd_all() -> c_int {
+    set_mask(!0);
+    let all: u64 = !0;
+    // SAFETY: valid pointer to an 8-byte mask.
+    unsafe { syscall(SYS_SIGNALFD4, -1i64, &all as *const u64, 8usize, 0) as c_int }
+}
+
+/// Reads one signal number from a signalfd.
+fn next_signal(fd: c_int) -> u32 {
+    let mut record = [0u8; 128];
+    // SAFETY: record is writable for its length.
+    while unsafe { read(fd, record.as_mut_ptr(), 128) } != 128 {}
+    u32::from_ne_bytes([record[0], record[1], record[2], record[3]])
+}
+
+/// The `leave-behind` mode; see the module docs.
+fn leave_behind(file: &str, code: i32, stubborn: bool) -> ! {
+    let mut fds = [0; 2];
+    // SAFETY: fds has room for two descriptors.
+    unsafe { pipe(fds.as_mut_ptr()) };
+    let ready = |fd: c_int| {
+        // SAFETY: writing one byte from a live buffer.
+        unsafe { write(fd, b"r".as_ptr(), 1) };
+    };
+    // SAFETY: single-threaded; the children only use the helpers above.
+    if unsafe { fork() } == 0 {
+        let sfd = signalfd_all();
+        // SAFETY: no preconditions.
+        say(&format!("graceful ready {}", unsafe { getpid() }));
+        ready(fds[1]);
+        while next_signal(sfd) != 15 {}
+        // Two steps, so a kill in between would leave it incomplete.
+        let _ = std::fs::write(file, "started\n");
+        let _ = std::fs::write(file, "started\nfinished\n");
+        std::process::exit(0);
+    }
+    if stubborn {
+        // SAFETY: as above.
+        if unsafe { fork() } == 0 {
+            ignore(15);
+            // SAFETY: no preconditions.
+            say(&format!("stubborn ready {}", unsafe { getpid() }));
+            ready(fds[1]);
+            wait_forever();
+        }
+    }
+    let mut byte = 0u8;
+    for _ in 0..(1 + stubborn as usize) {
+        // SAFETY: reading one byte into a live buffer.
+        unsafe { read(fds[0], &mut byte, 1) };
+    }
+    say("leaving");
+    std::process::exit(code);
 }
 
 fn wait_forever() -> ! {
@@ -229,6 +300,28 @@ extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int {
             unsafe { execvp(*argv.add(4), argv.add(4)) };
             say("with-signals: exec failed");
             std::process::exit(95);
+        }
+        "leave-behind" => {
+            let file = args.get(1).cloned().unwrap_or_default();
+            let stubborn = args.get(3).is_some_and(|a| a == "stubborn");
+            leave_behind(&file, number(2), stubborn);
+        }
+        "ignore-term" => {
+            die_with_parent();
+            ignore(15);
+            say("ready");
+            wait_forever();
+        }
+        "hog" => {
+            die_with_parent();
+            let mut chunks: Vec<Vec<u8>> = Vec::new();
+            loop {
+                // Touch every page so the memory is really used.
+                chunks.push(vec![1u8; 1 << 20]);
+                if chunks.len() % 64 == 0 {
+                    say(&format!("allocated {} MiB", chunks.len()));
+                }
+            }
         }
         "argv" => {
             for arg in &raw[1..] {

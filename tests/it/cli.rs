@@ -155,3 +155,51 @@ fn not_pid1_without_subreaper_warns_once_and_still_works() {
         }
     }
 }
+
+#[test]
+fn explain_says_what_an_exit_code_means() {
+    let cases: &[(&str, &[&str])] = &[
+        ("0", &["0: success"]),
+        ("130", &["130 = 128 + 2: killed by SIGINT", "Ctrl-C"]),
+        (
+            "137",
+            &[
+                "137 = 128 + 9: killed by SIGKILL",
+                "kill -9",
+                "docker kill",
+                "docker stop after its timeout",
+                "OOM killer",
+                "docker inspect --format '{{.State.OOMKilled}}'",
+                "memory.events",
+            ],
+        ),
+        (
+            "143",
+            &[
+                "143 = 128 + 15: killed by SIGTERM",
+                "docker stop",
+                "Kubernetes",
+            ],
+        ),
+        ("255", &["255: the program exited with code 255"]),
+    ];
+    for (code, wants) in cases {
+        let out = Run::new(Mode::Plain, Log::Default)
+            .args(["--explain", code])
+            .output();
+        out.assert_code(0);
+        for want in *wants {
+            assert!(out.stdout.contains(want), "{code}: {want:?} in {out:#?}");
+        }
+        assert_eq!(out.stderr, "");
+    }
+    for bad in [
+        &["--explain", "300"][..],
+        &["--explain", "abc"],
+        &["--explain"],
+    ] {
+        let out = Run::new(Mode::Plain, Log::Default).args(bad).output();
+        out.assert_code(2);
+        assert_eq!(out.stderr.lines().count(), 1, "{out:#?}");
+    }
+}

@@ -14,8 +14,20 @@ mod signals;
 mod reaping;
 // The child starts with pidone's original signal mask and ignored set.
 mod signal_mask;
-// Options, environment, usage errors, --help and --version.
+// Options, environment, usage errors, --help, --version and --explain.
 mod cli;
+// When the main child exits, leftovers get SIGTERM, a grace period, SIGKILL.
+mod shutdown;
+// --kill-after: SIGKILL a child that outlives a terminating signal.
+mod kill_after;
+// -r FROM:TO rewrites or drops signals before forwarding.
+mod rewrite;
+// --pause: no program, reap orphans, exit 0 on TERM/INT.
+mod pause;
+// A child killed by the OOM killer is named as such.
+mod oom;
+// --termination-log: one line saying why pidone exited.
+mod termination_log;
 // Ctrl-C on a terminal reaches the app in the foreground.
 mod tty;
 // An idle pidone never wakes up.

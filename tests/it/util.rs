@@ -477,3 +477,17 @@ pub fn wait_output(mut child: Child, what: &str) -> std::process::Output {
     }
     child.wait_with_output().expect("collect output")
 }
+
+/// Like [`poll`], but gives up quietly at the deadline (for clean-up).
+pub fn try_poll<T>(mut check: impl FnMut() -> Option<T>) -> Option<T> {
+    let deadline = Instant::now() + DEADLINE;
+    loop {
+        if let Some(value) = check() {
+            return Some(value);
+        }
+        if Instant::now() >= deadline {
+            return None;
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
+}
