@@ -199,17 +199,18 @@ pub fn parse(
         }
         // The first argument that is not an option is the program; a lone
         // "-" is not an option either.
-        if bytes.len() < 2 || bytes[0] != b'-' {
-            break Some(arg);
-        }
-        let (name, inline) = if let Some(long) = bytes.strip_prefix(b"--") {
-            match long.iter().position(|&b| b == b'=') {
-                Some(eq) => (&long[..eq], Some(OsStr::from_bytes(&long[eq + 1..]))),
+        let cluster = match bytes.strip_prefix(b"-") {
+            Some(cluster) if !cluster.is_empty() => cluster,
+            _ => break Some(arg),
+        };
+        let (name, inline) = if let Some(long) = cluster.strip_prefix(b"-") {
+            match long.split_once_byte(b'=') {
+                Some((name, value)) => (name, Some(OsStr::from_bytes(value))),
                 None => (long, None),
             }
         } else {
             // A cluster of short options: -sg, -vvv, -e143, -p TERM.
-            let mut letters = bytes[1..].iter();
+            let mut letters = cluster.iter();
             let mut action = None;
             while let Some(&letter) = letters.next() {
                 let (long, takes_value) = short_option(letter)?;
@@ -314,6 +315,19 @@ pub fn parse(
             .or_else(|| env("PIDONE_TERMINATION_LOG").filter(|v| !v.is_empty())),
     };
     Ok(Action::Run(Box::new(config)))
+}
+
+/// `split_once` for byte strings (stable std has it only for `str`).
+trait SplitOnceByte {
+    fn split_once_byte(&self, at: u8) -> Option<(&[u8], &[u8])>;
+}
+
+impl SplitOnceByte for [u8] {
+    fn split_once_byte(&self, at: u8) -> Option<(&[u8], &[u8])> {
+        let mut parts = self.splitn(2, |&b| b == at);
+        let first = parts.next()?;
+        Some((first, parts.next()?))
+    }
 }
 
 /// The long name and value-taking of short option LETTER.

@@ -61,12 +61,16 @@ pub struct Remap([u64; 4]);
 impl Remap {
     /// Adds CODE to the set of codes treated as success.
     pub fn insert(&mut self, code: u8) {
-        self.0[usize::from(code / 64)] |= 1 << (code % 64);
+        if let Some(word) = self.0.get_mut(usize::from(code / 64)) {
+            *word |= 1 << (code % 64);
+        }
     }
 
     /// Whether CODE is treated as success.
     pub fn contains(&self, code: u8) -> bool {
-        self.0[usize::from(code / 64)] & (1 << (code % 64)) != 0
+        self.0
+            .get(usize::from(code / 64))
+            .is_some_and(|word| word & (1 << (code % 64)) != 0)
     }
 
     /// pidone's own exit code for the child's FATE: its code, or 0 when that

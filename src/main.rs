@@ -14,6 +14,20 @@
 // The unit-test build has libtest's main instead of ours, so everything only
 // reachable from our `main` looks dead there.
 #![cfg_attr(test, allow(dead_code, unused_imports))]
+// An init must not panic: no unwrap, expect, panic or slice indexing in
+// pidone's own code (tests may). Enforced by `cargo clippy -- -D warnings`.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing,
+        clippy::unreachable,
+        clippy::todo,
+        clippy::unimplemented
+    )
+)]
 
 mod cli;
 mod duration;
@@ -56,6 +70,7 @@ use crate::termination_log::Ending;
 unsafe extern "C" fn main(argc: libc::c_int, argv: *const *const libc::c_char) -> libc::c_int {
     // First thing, before anything can be delivered the ordinary way.
     let mask = signals::block_all();
+    std::panic::set_hook(Box::new(report_panic));
     fds::ensure_standard_fds();
     let count = usize::try_from(argc).unwrap_or(0);
     // Skip argv[0]; the kernel may even pass argc == 0.
@@ -79,6 +94,30 @@ unsafe extern "C" fn main(argc: libc::c_int, argv: *const *const libc::c_char) -
     // No Rust runtime to flush stdout for us on the way out.
     let _ = std::io::stdout().flush();
     libc::c_int::from(code)
+}
+
+/// The panic hook: one line on stderr and exit 125, never a backtrace.
+///
+/// Clippy denies unwrap, expect, panic and indexing in pidone's code, so a
+/// panic would be a bug in pidone or std; this keeps even that to the
+/// contract's "pidone itself failed" code instead of an abort (which, with
+/// SIGABRT blocked, would end in a SIGSEGV that looks like the app's 139).
+fn report_panic(info: &std::panic::PanicHookInfo<'_>) {
+    let payload = info.payload();
+    let message = payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("panic");
+    let place = info
+        .location()
+        .map(|l| format!(" at {}:{}", l.file(), l.line()))
+        .unwrap_or_default();
+    let line = format!("pidone: internal error{place}: {message}").replace('\n', " ");
+    let _ = writeln!(std::io::stderr(), "{line}");
+    // SAFETY: _exit ends the process at once, which is the point; it runs
+    // no destructors that could panic again.
+    unsafe { libc::_exit(125) }
 }
 
 /// Parses, sets up, runs the child and returns pidone's exit code.

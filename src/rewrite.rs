@@ -3,7 +3,7 @@
 //! Pure: a fixed table of 65 entries, so a lookup in the event loop can
 //! never fail or allocate. TO = 0 means "drop it".
 
-use crate::signame::{self, RTMAX};
+use crate::signame;
 
 /// For each received signal 1–64, the signal to forward (0: none).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,17 +45,19 @@ impl Rewrite {
             libc::SIGCHLD => return Err(bad("pidone needs SIGCHLD to reap")),
             _ => {}
         }
-        // Both are within 0..=64 here.
-        self.0[from as usize] = to as u8;
+        // Both are within 0..=64 here, so the slot exists and TO fits a byte.
+        if let (Some(slot), Ok(to)) = (self.0.get_mut(from as usize), u8::try_from(to)) {
+            *slot = to;
+        }
         Ok(())
     }
 
     /// The signal to forward for received SIGNO, or `None` to drop it.
     pub fn apply(&self, signo: i32) -> Option<i32> {
-        let to = match usize::try_from(signo) {
-            Ok(i) if signo <= RTMAX => i32::from(self.0[i]),
-            _ => signo,
-        };
+        let to = usize::try_from(signo)
+            .ok()
+            .and_then(|i| self.0.get(i))
+            .map_or(signo, |&to| i32::from(to));
         (to != 0).then_some(to)
     }
 }

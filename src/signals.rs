@@ -154,10 +154,12 @@ impl SignalFd {
         };
         // Each record is a struct signalfd_siginfo: ssi_signo (u32) at
         // offset 0 and ssi_pid (u32) at offset 12.
-        for record in buf[..n].chunks_exact(SIGINFO_SIZE) {
+        for record in buf.get(..n).unwrap_or_default().chunks_exact(SIGINFO_SIZE) {
             let word = |at: usize| {
                 let mut bytes = [0u8; 4];
-                bytes.copy_from_slice(&record[at..at + 4]);
+                if let Some(field) = record.get(at..at + 4) {
+                    bytes.copy_from_slice(field);
+                }
                 u32::from_ne_bytes(bytes)
             };
             out.push(Received {

@@ -77,7 +77,10 @@ impl fmt::Display for Name {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = self.0;
         match n {
-            1..=31 => write!(f, "SIG{}", STANDARD[(n - 1) as usize]),
+            1..=31 => {
+                let name = STANDARD.get((n - 1) as usize).copied().unwrap_or("?");
+                write!(f, "SIG{name}")
+            }
             32 | 33 => write!(f, "SIG{n}"),
             RTMIN => f.write_str("SIGRTMIN"),
             RTMAX => f.write_str("SIGRTMAX"),
