@@ -51,6 +51,10 @@ pub struct Config {
     pub kill_after: Option<Duration>,
     /// Where to write the one-line reason pidone exited.
     pub termination_log: Option<OsString>,
+    /// `USER[:GROUP]` to run the child as.
+    pub user: Option<String>,
+    /// The child's working directory.
+    pub workdir: Option<OsString>,
 }
 
 /// The grace period when neither `--grace` nor `PIDONE_GRACE` says.
@@ -127,6 +131,11 @@ Options (each can also be set from the environment; the flag wins):
                            [PIDONE_TERMINATION_LOG=/dev/termination-log]
   -w, --warn-on-reap       log a warning for every orphan reaped
                            [PIDONE_WARN_ON_REAP=1]
+  -u, --user USER[:GROUP]  run the child as USER (name or uid) and GROUP
+                           (default: USER's primary group), with USER's
+                           supplementary groups and HOME; pidone itself stays
+                           as it was started [PIDONE_USER]
+      --workdir DIR        start the child in DIR [PIDONE_WORKDIR]
   -v, --verbose            log more (repeatable: info, debug, trace)
   -q, --quiet              log errors only
                            [PIDONE_LOG=error|warn|info|debug|trace,
@@ -155,6 +164,8 @@ const OPTIONS: &[(&str, Option<char>, bool)] = &[
     ("pause", Some('P'), false),
     ("termination-log", None, true),
     ("explain", None, true),
+    ("user", Some('u'), true),
+    ("workdir", None, true),
     ("verbose", Some('v'), false),
     ("quiet", Some('q'), false),
     ("help", Some('h'), false),
@@ -175,6 +186,8 @@ struct Flags {
     kill_after: Option<Duration>,
     pause: bool,
     termination_log: Option<OsString>,
+    user: Option<String>,
+    workdir: Option<OsString>,
 }
 
 /// Parses pidone's arguments (without argv\[0\]) and environment.
@@ -313,6 +326,13 @@ pub fn parse(
         termination_log: flags
             .termination_log
             .or_else(|| env("PIDONE_TERMINATION_LOG").filter(|v| !v.is_empty())),
+        user: match flags.user {
+            Some(user) => Some(user),
+            None => env_value(&env, "PIDONE_USER")?,
+        },
+        workdir: flags
+            .workdir
+            .or_else(|| env("PIDONE_WORKDIR").filter(|v| !v.is_empty())),
     };
     Ok(Action::Run(Box::new(config)))
 }
@@ -395,6 +415,20 @@ fn apply(
             flags.kill_after = Some(parse_duration(&text("--kill-after")?, "--kill-after")?)
         }
         "pause" => flags.pause = true,
+        "user" => {
+            let user = text("--user")?;
+            if user.is_empty() {
+                return Err(UsageError("option '--user' needs a user".into()));
+            }
+            flags.user = Some(user);
+        }
+        "workdir" => {
+            let dir = value.unwrap_or_default();
+            if dir.is_empty() {
+                return Err(UsageError("option '--workdir' needs a directory".into()));
+            }
+            flags.workdir = Some(dir.to_owned());
+        }
         "termination-log" => {
             let path = value.unwrap_or_default();
             if path.is_empty() {
@@ -415,22 +449,29 @@ fn apply(
     Ok(None)
 }
 
+/// The one shape of every bad-value message:
+/// `invalid KIND 'VALUE' for WHAT (EXPECTED)`.
+fn invalid(kind: &str, value: &str, what: &str, expected: &str) -> UsageError {
+    UsageError(format!("invalid {kind} '{value}' for {what} ({expected})"))
+}
+
 /// VALUE as UTF-8, or an error naming WHAT got a non-UTF-8 value.
 fn utf8(value: &OsStr, what: &str) -> Result<String, UsageError> {
-    value.to_str().map(str::to_owned).ok_or_else(|| {
-        UsageError(format!(
-            "invalid value '{}' for {what}: not valid UTF-8",
-            value.to_string_lossy()
-        ))
-    })
+    value
+        .to_str()
+        .map(str::to_owned)
+        .ok_or_else(|| invalid("value", &value.to_string_lossy(), what, "not valid UTF-8"))
 }
 
 /// A signal for WHAT, by name or number (1–64).
 fn parse_signal(text: &str, what: &str) -> Result<i32, UsageError> {
     signame::parse(text).ok_or_else(|| {
-        UsageError(format!(
-            "invalid signal '{text}' for {what} (expected a name like TERM or RTMIN+1, or 1-64)"
-        ))
+        invalid(
+            "signal",
+            text,
+            what,
+            "expected a name like TERM or RTMIN+1, or 1-64",
+        )
     })
 }
 
@@ -440,19 +481,18 @@ fn parse_code(text: &str, what: &str) -> Result<u8, UsageError> {
     digits
         .then(|| text.parse::<u8>().ok())
         .flatten()
-        .ok_or_else(|| {
-            UsageError(format!(
-                "invalid exit code '{text}' for {what} (expected 0-255)"
-            ))
-        })
+        .ok_or_else(|| invalid("exit code", text, what, "expected 0-255"))
 }
 
 /// A duration for WHAT: `500ms`, `2s`, `1m`, or seconds.
 fn parse_duration(text: &str, what: &str) -> Result<Duration, UsageError> {
     duration::parse(text).ok_or_else(|| {
-        UsageError(format!(
-            "invalid duration '{text}' for {what} (expected e.g. 500ms, 2s, 1m or a number of seconds)"
-        ))
+        invalid(
+            "duration",
+            text,
+            what,
+            "expected e.g. 500ms, 2s, 1m or a number of seconds",
+        )
     })
 }
 
@@ -500,9 +540,7 @@ fn env_flag(
         return match value.to_ascii_lowercase().as_str() {
             "1" | "true" | "yes" | "on" => Ok(true),
             "0" | "false" | "no" | "off" => Ok(false),
-            _ => Err(UsageError(format!(
-                "invalid value '{value}' for {pidone} (expected 1 or 0)"
-            ))),
+            _ => Err(invalid("value", &value, pidone, "expected 1 or 0")),
         };
     }
     Ok(!tini.is_empty() && env(tini).is_some())
@@ -518,9 +556,12 @@ fn env_log_level(env: &impl Fn(&str) -> Option<OsString>) -> Result<LevelFilter,
             "info" => Ok(LevelFilter::Info),
             "debug" => Ok(LevelFilter::Debug),
             "trace" => Ok(LevelFilter::Trace),
-            _ => Err(UsageError(format!(
-                "invalid value '{value}' for PIDONE_LOG (expected error, warn, info, debug or trace)"
-            ))),
+            _ => Err(invalid(
+                "value",
+                &value,
+                "PIDONE_LOG",
+                "expected error, warn, info, debug or trace",
+            )),
         };
     }
     if let Some(value) = env_value(env, "TINI_VERBOSITY")? {
@@ -531,9 +572,7 @@ fn env_log_level(env: &impl Fn(&str) -> Option<OsString>) -> Result<LevelFilter,
             Ok(2) => Ok(LevelFilter::Info),
             Ok(3) => Ok(LevelFilter::Debug),
             Ok(_) => Ok(LevelFilter::Trace),
-            Err(_) => Err(UsageError(format!(
-                "invalid value '{value}' for TINI_VERBOSITY (expected 0-3)"
-            ))),
+            Err(_) => Err(invalid("value", &value, "TINI_VERBOSITY", "expected 0-3")),
         };
     }
     Ok(LevelFilter::Warn)
@@ -878,6 +917,24 @@ mod tests {
         assert_eq!(c.kill_after, Some(ms(2_000)));
         assert_eq!(c.rewrite.apply(1), None);
         assert_eq!(c.rewrite.apply(15), Some(15));
+    }
+
+    #[test]
+    fn user_and_workdir_from_flags_and_environment() {
+        let c = config(&["--user", "nobody", "--workdir", "/tmp", "x"], &[]);
+        assert_eq!(c.user.as_deref(), Some("nobody"));
+        assert_eq!(c.workdir, Some("/tmp".into()));
+        let c = config(&["-u1000:50", "x"], &[]);
+        assert_eq!(c.user.as_deref(), Some("1000:50"));
+        let env = [("PIDONE_USER", "app"), ("PIDONE_WORKDIR", "/srv")];
+        let c = config(&["x"], &env);
+        assert_eq!(c.user.as_deref(), Some("app"));
+        assert_eq!(c.workdir, Some("/srv".into()));
+        let c = config(&["--user=root", "--workdir=/", "x"], &env);
+        assert_eq!(c.user.as_deref(), Some("root"));
+        assert_eq!(c.workdir, Some("/".into()));
+        assert!(error(&["--user", "", "x"], &[]).contains("needs a user"));
+        assert!(error(&["--workdir="], &[]).contains("needs a directory"));
     }
 
     #[test]

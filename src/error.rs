@@ -17,7 +17,7 @@ pub enum Error {
     Usage(UsageError),
     /// A setup syscall failed (`what` reads "create signalfd"): exit 125.
     Setup {
-        what: &'static str,
+        what: std::borrow::Cow<'static, str>,
         cause: io::Error,
     },
     /// The program could not be started: 127 when it was not found, 126
@@ -56,9 +56,13 @@ impl Error {
     pub fn summary(&self) -> String {
         let cause = |cause: &io::Error| {
             let text = cause.to_string();
-            match text.find(" (os error ") {
-                Some(at) => text[..at].to_string(),
-                None => text,
+            let suffix = cause
+                .raw_os_error()
+                .map(|n| format!(" (os error {n})"))
+                .unwrap_or_default();
+            match text.strip_suffix(&suffix) {
+                Some(short) if !suffix.is_empty() => short.to_string(),
+                _ => text,
             }
         };
         match self {
@@ -107,7 +111,7 @@ mod tests {
             (Error::Usage(UsageError("x".into())), 2),
             (
                 Error::Setup {
-                    what: "create signalfd",
+                    what: "create signalfd".into(),
                     cause: io::Error::from_raw_os_error(libc::EMFILE),
                 },
                 125,
@@ -128,7 +132,7 @@ mod tests {
     #[test]
     fn messages_say_what_failed_and_why() {
         let e = Error::Setup {
-            what: "create signalfd",
+            what: "create signalfd".into(),
             cause: io::Error::from_raw_os_error(libc::EMFILE),
         };
         assert!(e.to_string().starts_with("failed to create signalfd: "));

@@ -37,6 +37,7 @@ mod explain;
 mod fds;
 mod logging;
 mod oom;
+mod procfs;
 mod reaper;
 mod rewrite;
 mod shutdown;
@@ -46,6 +47,7 @@ mod spawn;
 mod supervisor;
 mod termination_log;
 mod tty;
+mod user;
 
 use std::ffi::{CStr, OsString};
 use std::io::Write;
@@ -109,12 +111,12 @@ fn report_panic(info: &std::panic::PanicHookInfo<'_>) {
         .copied()
         .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
         .unwrap_or("panic");
-    let place = info
-        .location()
-        .map(|l| format!(" at {}:{}", l.file(), l.line()))
-        .unwrap_or_default();
-    let line = format!("pidone: internal error{place}: {message}").replace('\n', " ");
-    let _ = writeln!(std::io::stderr(), "{line}");
+    let (file, line) = info.location().map_or(("?", 0), |l| (l.file(), l.line()));
+    let message = message.replace('\n', " ");
+    let _ = writeln!(
+        std::io::stderr(),
+        "pidone: internal error at {file}:{line}: {message}"
+    );
     // SAFETY: _exit ends the process at once, which is the point; it runs
     // no destructors that could panic again.
     unsafe { libc::_exit(125) }
@@ -123,7 +125,7 @@ fn report_panic(info: &std::panic::PanicHookInfo<'_>) {
 /// Parses, sets up, runs the child and returns pidone's exit code.
 fn run(mask: std::io::Result<Mask>, args: &[OsString]) -> Result<u8, Error> {
     let original_mask = mask.map_err(|cause| Error::Setup {
-        what: "block signals",
+        what: "block signals".into(),
         cause,
     })?;
     let config = match cli::parse(args, |name| std::env::var_os(name))? {
@@ -195,19 +197,19 @@ fn run(mask: std::io::Result<Mask>, args: &[OsString]) -> Result<u8, Error> {
 /// happens before the child exists.
 fn start(config: &Config, original_mask: Mask) -> Result<(Supervisor, Option<oom::Watch>), Error> {
     let signals = SignalFd::new().map_err(|cause| Error::Setup {
-        what: "create signalfd",
+        what: "create signalfd".into(),
         cause,
     })?;
     if let Some(signo) = config.parent_death_signal {
         signals::set_parent_death_signal(signo).map_err(|cause| Error::Setup {
-            what: "set the parent death signal",
+            what: "set the parent death signal".into(),
             cause,
         })?;
     }
     let pid1 = std::process::id() == 1;
     if config.subreaper && !pid1 {
         reaper::become_subreaper().map_err(|cause| Error::Setup {
-            what: "become a child subreaper",
+            what: "become a child subreaper".into(),
             cause,
         })?;
     } else if !pid1 {
@@ -219,9 +221,16 @@ fn start(config: &Config, original_mask: Mask) -> Result<(Supervisor, Option<oom
     }
     let (child, oom) = match &config.program {
         Some(program) => {
+            let identity = config.user.as_deref().map(user::resolve_here).transpose()?;
             // Read the OOM counter before the child can use any memory.
             let oom = oom::Watch::start();
-            let child = spawn::spawn(program, &config.args, original_mask)?;
+            let child = spawn::spawn(&spawn::Launch {
+                program,
+                args: &config.args,
+                mask: original_mask,
+                identity: identity.as_ref(),
+                workdir: config.workdir.as_deref(),
+            })?;
             debug!("started child {child}: {}", program.to_string_lossy());
             (Some(child), Some(oom))
         }
@@ -230,6 +239,10 @@ fn start(config: &Config, original_mask: Mask) -> Result<(Supervisor, Option<oom
             (None, None)
         }
     };
+    // Pin nothing: the child has its own copies of our descriptors and its
+    // own working directory now.
+    fds::leave_working_directory();
+    fds::close_inherited(signals.raw_fd());
     let supervisor = Supervisor {
         signals,
         child,

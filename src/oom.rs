@@ -15,18 +15,16 @@
 //! the mount's root from `/proc/self/mountinfo`, with the mount point itself
 //! as the fallback.
 
-use std::path::{Path, PathBuf};
-
 /// The counter and limit files of our memory cgroup.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Files {
     /// The file holding the OOM kill count.
-    counter: PathBuf,
+    counter: String,
     /// The key of the count in that file (`oom_kill`), or `None` when the
     /// whole file is one number (cgroup v1 `memory.failcnt`).
     key: Option<&'static str>,
     /// The memory limit file.
-    limit: PathBuf,
+    limit: String,
 }
 
 /// A cgroup's memory limit, as far as we can tell.
@@ -61,12 +59,19 @@ impl Watch {
     /// Finds our memory cgroup and reads its counter now. Never fails: a
     /// watch that found nothing simply never reports an OOM kill.
     pub fn start() -> Watch {
-        let read = |path: &str| std::fs::read_to_string(path).unwrap_or_default();
-        let files = locate(
-            &read("/proc/self/cgroup"),
-            &read("/proc/self/mountinfo"),
-            |p| p.is_dir(),
+        let read = |path: &str| std::fs::read_to_string(path).ok();
+        let found = locate(
+            &read("/proc/self/cgroup").unwrap_or_default(),
+            &read("/proc/self/mountinfo").unwrap_or_default(),
+            |dir| std::fs::metadata(dir).is_ok_and(|m| m.is_dir()),
         );
+        let files = found.map(|(dir, v2)| {
+            // Kernels before 4.13 have no oom_kill count in cgroup v1.
+            let v1_count = !v2
+                && read(&format!("{dir}/memory.oom_control"))
+                    .is_some_and(|text| parse_keyed(&text, "oom_kill").is_some());
+            files(&dir, v2, v1_count)
+        });
         let before = files.as_ref().and_then(Files::count);
         Watch { files, before }
     }
@@ -96,10 +101,15 @@ impl Files {
     }
 }
 
-/// Finds our memory cgroup's files from the text of `/proc/self/cgroup` and
-/// `/proc/self/mountinfo`. IS_DIR says whether a directory exists (a
-/// parameter so the logic is testable without a cgroup filesystem).
-pub fn locate(cgroup: &str, mountinfo: &str, is_dir: impl Fn(&Path) -> bool) -> Option<Files> {
+/// Finds our memory cgroup's directory from the text of
+/// `/proc/self/cgroup` and `/proc/self/mountinfo`, and whether it is cgroup
+/// v2. IS_DIR says whether a directory exists (a parameter so the logic is
+/// testable without a cgroup filesystem).
+pub fn locate(
+    cgroup: &str,
+    mountinfo: &str,
+    is_dir: impl Fn(&str) -> bool,
+) -> Option<(String, bool)> {
     // cgroup v1 with a memory controller first: on hybrid systems the v2
     // hierarchy exists too, but without the memory controller.
     let v1 = cgroup.lines().find_map(|line| {
@@ -115,55 +125,51 @@ pub fn locate(cgroup: &str, mountinfo: &str, is_dir: impl Fn(&Path) -> bool) -> 
         None => (cgroup.lines().find_map(|l| l.strip_prefix("0::"))?, true),
     };
     let (root, mount_point) = mountinfo.lines().find_map(|line| {
-        let (mount, fs) = line.split_once(" - ")?;
-        let mut fs = fs.split(' ');
-        let (fstype, _source, options) = (fs.next()?, fs.next()?, fs.next()?);
+        // id parent major:minor root mount-point options [optional...] -
+        // fstype source super-options
+        let fields: Vec<&str> = line.split(' ').collect();
+        let dash = fields.iter().position(|f| *f == "-")?;
+        let fstype = *fields.get(dash + 1)?;
+        let options = *fields.get(dash + 3)?;
         let wanted = if v2 {
             fstype == "cgroup2"
         } else {
             fstype == "cgroup" && options.split(',').any(|o| o == "memory")
         };
-        let fields: Vec<&str> = mount.split(' ').collect();
         wanted.then(|| (fields.get(3).copied(), fields.get(4).copied()))
     })?;
-    let (root, mount_point) = (root?, Path::new(mount_point?));
-    let relative = path
-        .strip_prefix(root)
-        .unwrap_or(path)
-        .trim_start_matches('/');
-    let joined = mount_point.join(relative);
-    let dir = if is_dir(&joined) {
+    let (root, mount_point) = (root?, mount_point?);
+    let relative = path.strip_prefix(root).unwrap_or(path).trim_matches('/');
+    let joined = format!("{}/{relative}", mount_point.trim_end_matches('/'));
+    let dir = if relative.is_empty() || !is_dir(&joined) {
+        mount_point.to_string()
+    } else {
         joined
-    } else {
-        mount_point.to_path_buf()
     };
-    Some(if v2 {
-        Files {
-            counter: dir.join("memory.events"),
-            key: Some("oom_kill"),
-            limit: dir.join("memory.max"),
-        }
-    } else if is_dir(&dir) && dir.join("memory.oom_control").exists() && has_oom_kill(&dir) {
-        Files {
-            counter: dir.join("memory.oom_control"),
-            key: Some("oom_kill"),
-            limit: dir.join("memory.limit_in_bytes"),
-        }
-    } else {
-        // Kernels before 4.13 have no oom_kill count in v1: the number of
-        // times the limit was hit is the next best witness.
-        Files {
-            counter: dir.join("memory.failcnt"),
-            key: None,
-            limit: dir.join("memory.limit_in_bytes"),
-        }
-    })
+    Some((dir, v2))
 }
 
-/// Whether DIR's `memory.oom_control` has an `oom_kill` line (kernel ≥ 4.13).
-fn has_oom_kill(dir: &Path) -> bool {
-    std::fs::read_to_string(dir.join("memory.oom_control"))
-        .is_ok_and(|text| parse_keyed(&text, "oom_kill").is_some())
+/// The counter and limit files in cgroup directory DIR. V1_COUNT: the v1
+/// `memory.oom_control` has an `oom_kill` line (kernel 4.13 and later);
+/// before that, the number of times the limit was hit (`memory.failcnt`)
+/// is the next best witness.
+fn files(dir: &str, v2: bool, v1_count: bool) -> Files {
+    let (counter, key, limit) = if v2 {
+        ("memory.events", Some("oom_kill"), "memory.max")
+    } else if v1_count {
+        (
+            "memory.oom_control",
+            Some("oom_kill"),
+            "memory.limit_in_bytes",
+        )
+    } else {
+        ("memory.failcnt", None, "memory.limit_in_bytes")
+    };
+    Files {
+        counter: format!("{dir}/{counter}"),
+        key,
+        limit: format!("{dir}/{limit}"),
+    }
 }
 
 /// The number after KEY in a `key value` per line file (`memory.events`,
@@ -227,42 +233,73 @@ mod tests {
 
     #[test]
     fn finds_the_memory_cgroup() {
+        let dir = |cgroup: &str, mounts: &str, exists: &dyn Fn(&str) -> bool| {
+            locate(cgroup, mounts, exists)
+        };
+        let yes = |_: &str| true;
         // Docker, cgroup v1, host cgroup namespace: the mount is the cgroup.
-        let files = locate(V1_CGROUP, V1_MOUNTS_HOST_NS, |_| true).unwrap();
         assert_eq!(
-            files.limit,
-            Path::new("/sys/fs/cgroup/memory/memory.limit_in_bytes")
+            dir(V1_CGROUP, V1_MOUNTS_HOST_NS, &yes),
+            Some(("/sys/fs/cgroup/memory".into(), false))
         );
         // On the host: the cgroup is a directory below the mount.
         let cgroup = "5:memory:/pidone-test\n";
-        let files = locate(cgroup, V1_MOUNTS_HOST, |_| true).unwrap();
         assert_eq!(
-            files.limit,
-            Path::new("/sys/fs/cgroup/memory/pidone-test/memory.limit_in_bytes")
+            dir(cgroup, V1_MOUNTS_HOST, &yes),
+            Some(("/sys/fs/cgroup/memory/pidone-test".into(), false))
         );
         // A joined path that does not exist falls back to the mount point.
-        let files = locate(cgroup, V1_MOUNTS_HOST, |p| {
-            p == Path::new("/sys/fs/cgroup/memory")
-        })
-        .unwrap();
         assert_eq!(
-            files.limit,
-            Path::new("/sys/fs/cgroup/memory/memory.limit_in_bytes")
+            dir(cgroup, V1_MOUNTS_HOST, &|_| false),
+            Some(("/sys/fs/cgroup/memory".into(), false))
         );
         // cgroup v2 with a private namespace: "/" is the mount itself.
-        let files = locate(V2_CGROUP, V2_MOUNTS, |_| true).unwrap();
-        assert_eq!(files.counter, Path::new("/sys/fs/cgroup/memory.events"));
-        assert_eq!(files.key, Some("oom_kill"));
-        assert_eq!(files.limit, Path::new("/sys/fs/cgroup/memory.max"));
-        // v2 nested.
-        let files = locate("0::/app.slice/x\n", V2_MOUNTS, |_| true).unwrap();
         assert_eq!(
-            files.counter,
-            Path::new("/sys/fs/cgroup/app.slice/x/memory.events")
+            dir(V2_CGROUP, V2_MOUNTS, &yes),
+            Some(("/sys/fs/cgroup".into(), true))
+        );
+        assert_eq!(
+            dir("0::/app.slice/x\n", V2_MOUNTS, &yes),
+            Some(("/sys/fs/cgroup/app.slice/x".into(), true))
         );
         // Nothing mounted: no claim.
-        assert_eq!(locate(V1_CGROUP, "", |_| true), None);
-        assert_eq!(locate("", V2_MOUNTS, |_| true), None);
+        assert_eq!(dir(V1_CGROUP, "", &yes), None);
+        assert_eq!(dir("", V2_MOUNTS, &yes), None);
+    }
+
+    #[test]
+    fn picks_the_counter_files() {
+        let table: &[(bool, bool, &str, Option<&str>, &str)] = &[
+            (
+                true,
+                false,
+                "/c/memory.events",
+                Some("oom_kill"),
+                "/c/memory.max",
+            ),
+            (
+                false,
+                true,
+                "/c/memory.oom_control",
+                Some("oom_kill"),
+                "/c/memory.limit_in_bytes",
+            ),
+            (
+                false,
+                false,
+                "/c/memory.failcnt",
+                None,
+                "/c/memory.limit_in_bytes",
+            ),
+        ];
+        for &(v2, v1_count, counter, key, limit) in table {
+            let want = Files {
+                counter: counter.into(),
+                key,
+                limit: limit.into(),
+            };
+            assert_eq!(files("/c", v2, v1_count), want);
+        }
     }
 
     #[test]

@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use log::{debug, info, warn};
 
 use crate::duration;
+use crate::procfs;
 use crate::reaper;
 use crate::signals::{self, SignalFd};
 use crate::signame::Name;
@@ -114,34 +115,15 @@ fn signal_all(sig: i32, pid1: bool) -> Option<usize> {
 /// Every (pid, parent pid) in `/proc`, or `None` when `/proc` is not this
 /// PID namespace's (its `self` is not us) or cannot be read.
 fn process_table(me: i32) -> Option<Vec<(i32, i32)>> {
-    if stat_ppid("self")?.0 != me {
+    if procfs::stat_ppid("self")?.0 != me {
         return None;
     }
-    let table = std::fs::read_dir("/proc")
-        .ok()?
-        .filter_map(|entry| {
-            let name = entry.ok()?.file_name();
-            let name = name.to_str()?;
-            name.parse::<i32>().ok()?;
-            stat_ppid(name)
-        })
-        .collect();
-    Some(table)
-}
-
-/// (pid, parent pid) from `/proc/NAME/stat`.
-fn stat_ppid(name: &str) -> Option<(i32, i32)> {
-    let text = std::fs::read_to_string(format!("/proc/{name}/stat")).ok()?;
-    parse_stat(&text)
-}
-
-/// (pid, parent pid) from the text of a `/proc/PID/stat` file. The command
-/// name may contain spaces and parentheses, so split at the last ')'.
-fn parse_stat(text: &str) -> Option<(i32, i32)> {
-    let pid = text.split(' ').next()?.parse().ok()?;
-    let rest = &text[text.rfind(')')? + 1..];
-    let ppid = rest.split_whitespace().nth(1)?.parse().ok()?;
-    Some((pid, ppid))
+    let (pids, _) = procfs::numeric_entries(c"/proc")?;
+    Some(
+        pids.into_iter()
+            .filter_map(|pid| procfs::stat_ppid(&pid.to_string()))
+            .collect(),
+    )
 }
 
 /// Every descendant of ME in TABLE, children first.
@@ -164,18 +146,6 @@ fn descendants(me: i32, table: &[(i32, i32)]) -> Vec<i32> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn parses_stat_lines() {
-        let table: &[(&str, Option<(i32, i32)>)] = &[
-            ("42 (sleep) S 7 42 7 0 -1", Some((42, 7))),
-            ("43 (a b) c)) R 1 43 1 0", Some((43, 1))),
-            ("garbage", None),
-        ];
-        for (text, want) in table {
-            assert_eq!(parse_stat(text), *want, "{text}");
-        }
-    }
 
     #[test]
     fn finds_all_descendants_and_nothing_else() {

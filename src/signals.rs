@@ -172,10 +172,20 @@ impl SignalFd {
 }
 
 impl SignalFd {
+    /// The descriptor number, so pidone can keep it when it closes the rest.
+    pub fn raw_fd(&self) -> libc::c_int {
+        self.0.as_raw_fd()
+    }
+
     /// Waits up to TIMEOUT (rounded up to whole milliseconds, so we never
     /// wake just before a deadline) for a signal to be pending.
     fn readable_within(&self, timeout: Duration) -> io::Result<bool> {
-        let millis = timeout.as_micros().div_ceil(1_000);
+        // In u64: u128 arithmetic (Duration::as_micros) pulls in 1 KB of
+        // 128-bit division support.
+        let millis = timeout
+            .as_secs()
+            .saturating_mul(1_000)
+            .saturating_add(u64::from(timeout.subsec_nanos().div_ceil(1_000_000)));
         let millis = libc::c_int::try_from(millis).unwrap_or(libc::c_int::MAX);
         let mut fd = libc::pollfd {
             fd: self.0.as_raw_fd(),
