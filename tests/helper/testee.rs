@@ -34,6 +34,14 @@
 //!                      set up, then exits with CODE
 //!   ignore-term        ignore SIGTERM, print `ready`, wait forever
 //!   hog                allocate and touch memory, 1 MiB at a time, forever
+//!   whoami             print the Uid, Gid and Groups lines of /proc/self/status,
+//!                      then `home H`, `user U` (from the environment, `-` if
+//!                      unset) and `cwd DIR`
+//!   listen             socket activation: print `listen_pid P pid Q fds N`,
+//!                      then `ready`, accept one connection on fd 3, print
+//!                      `accepted`, exit 0
+//!   linger             leave a process that closes every descriptor above 2
+//!                      and ignores SIGTERM, print `leaving`, exit 0
 //!   pid                print its own pid and parent pid, then wait like `pause`
 
 // Our own C main: Rust's runtime would set SIGPIPE to ignored before `main`,
@@ -58,6 +66,7 @@ extern "C" {
     fn _exit(code: c_int) -> !;
     fn execvp(file: *const c_char, argv: *const *const c_char) -> c_int;
     fn write(fd: c_int, buf: *const u8, count: usize) -> isize;
+    fn accept(fd: c_int, addr: *mut u8, len: *mut u32) -> c_int;
 }
 
 const SYS_RT_SIGPROCMASK: i64 = 14;
@@ -322,6 +331,56 @@ extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int {
                     say(&format!("allocated {} MiB", chunks.len()));
                 }
             }
+        }
+        "whoami" => {
+            let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+            for line in status.lines() {
+                if ["Uid:", "Gid:", "Groups:"].iter().any(|p| line.starts_with(p)) {
+                    say(line.trim_end());
+                }
+            }
+            let var = |name: &str| std::env::var(name).unwrap_or_else(|_| "-".into());
+            say(&format!("home {}", var("HOME")));
+            say(&format!("user {}", var("USER")));
+            let cwd = std::env::current_dir().unwrap_or_default();
+            say(&format!("cwd {}", cwd.display()));
+        }
+        "listen" => {
+            let var = |name: &str| std::env::var(name).unwrap_or_else(|_| "-".into());
+            // SAFETY: no preconditions.
+            let me = unsafe { getpid() };
+            say(&format!(
+                "listen_pid {} pid {me} fds {}",
+                var("LISTEN_PID"),
+                var("LISTEN_FDS")
+            ));
+            say("ready");
+            // SAFETY: null address arguments are allowed.
+            let conn = unsafe { accept(3, std::ptr::null_mut(), std::ptr::null_mut()) };
+            say(if conn >= 0 { "accepted" } else { "accept failed" });
+        }
+        "linger" => {
+            let mut fds = [0; 2];
+            // SAFETY: fds has room for two descriptors.
+            unsafe { pipe(fds.as_mut_ptr()) };
+            // SAFETY: single-threaded; the child makes raw syscalls only.
+            if unsafe { fork() } == 0 {
+                // Ignore TERM before saying so: the init's SIGTERM may come
+                // the moment the parent exits.
+                ignore(15);
+                // SAFETY: one byte from a live buffer; then closing numbers.
+                unsafe {
+                    write(fds[1], b"r".as_ptr(), 1);
+                    for fd in 3..1024 {
+                        close(fd);
+                    }
+                }
+                wait_forever();
+            }
+            let mut byte = 0u8;
+            // SAFETY: reading one byte into a live buffer.
+            unsafe { read(fds[0], &mut byte, 1) };
+            say("leaving");
         }
         "argv" => {
             for arg in &raw[1..] {

@@ -28,6 +28,10 @@ mod pause;
 mod oom;
 // --termination-log: one line saying why pidone exited.
 mod termination_log;
+// --user and --workdir: the child's identity and directory.
+mod identity;
+// pidone pins no directory or descriptor; socket activation's LISTEN_PID.
+mod neighbour;
 // Ctrl-C on a terminal reaches the app in the foreground.
 mod tty;
 // An idle pidone never wakes up.

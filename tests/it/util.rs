@@ -81,6 +81,7 @@ pub struct Run {
     log: Log,
     args: Vec<OsString>,
     env: Vec<(String, String)>,
+    unset: Vec<String>,
     start_signals: Option<(u64, u64)>,
 }
 
@@ -96,6 +97,7 @@ impl Run {
             log,
             args,
             env: vec![],
+            unset: vec![],
             start_signals: None,
         }
     }
@@ -115,6 +117,12 @@ impl Run {
     /// Sets an environment variable for pidone.
     pub fn env(mut self, name: &str, value: &str) -> Run {
         self.env.push((name.into(), value.into()));
+        self
+    }
+
+    /// Removes an environment variable for pidone.
+    pub fn env_unset(mut self, name: &str) -> Run {
+        self.unset.push(name.into());
         self
     }
 
@@ -151,6 +159,14 @@ impl Run {
             "PIDONE_PARENT_DEATH_SIGNAL",
             "PIDONE_REMAP_EXIT",
             "PIDONE_WARN_ON_REAP",
+            "PIDONE_REWRITE",
+            "PIDONE_GRACE",
+            "PIDONE_KILL_AFTER",
+            "PIDONE_TERMINATION_LOG",
+            "PIDONE_USER",
+            "PIDONE_WORKDIR",
+            "LISTEN_PID",
+            "LISTEN_FDS",
             "TINI_SUBREAPER",
             "TINI_KILL_PROCESS_GROUP",
             "TINI_VERBOSITY",
@@ -162,6 +178,9 @@ impl Run {
         }
         for (name, value) in &self.env {
             command.env(name, value);
+        }
+        for name in &self.unset {
+            command.env_remove(name);
         }
         command
     }
