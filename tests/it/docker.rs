@@ -338,8 +338,17 @@ fn dockers_own_init_can_be_pidone_via_init_path() {
     }
     let pidone = docker_util::static_pidone();
     let image = docker.test_image();
+    // Regression: a dockerd started with --bridge=none deletes `docker0`,
+    // the main daemon's default network, unless it has its own netns.
+    let bridge = std::path::Path::new("/sys/class/net/docker0");
+    let had_bridge = bridge.exists();
     let daemon = PrivateDaemon::start(pidone);
     let private = &daemon.docker;
+    assert_eq!(
+        bridge.exists(),
+        had_bridge,
+        "the second dockerd took docker0"
+    );
 
     // `docker info` runs `pidone --version` and takes the commit from it.
     let version = Command::new(pidone).arg("--version").output().unwrap();
@@ -412,4 +421,13 @@ fn dockers_own_init_can_be_pidone_via_init_path() {
         })
         .collect();
     assert!(complaints.is_empty(), "{complaints:#?}");
+
+    drop(run);
+    drop(copy);
+    drop(daemon);
+    assert_eq!(
+        bridge.exists(),
+        had_bridge,
+        "the second dockerd took docker0"
+    );
 }

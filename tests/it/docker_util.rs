@@ -148,7 +148,7 @@ impl Docker {
 
     /// Builds the test image: the final stage of `Dockerfile.example` (same
     /// paths, same ENTRYPOINT and CMD) from the locally built static pidone
-    /// and busybox, plus the static testee at `/testee`.
+    /// and busybox, plus our label and the static testee at `/testee`.
     pub fn test_image(&self) -> Image {
         let name = unique("image");
         let context = TempDir::new("context");
@@ -161,9 +161,18 @@ impl Docker {
         for tool in &recipe.tools {
             symlink("busybox", dir.join("bin").join(tool)).expect("link a busybox tool");
         }
-        let dockerfile = format!("{}\nCOPY testee /testee\n", recipe.final_stage);
+        // Our label right after FROM, so that even the intermediate images
+        // of a build that failed half-way carry it and are swept later.
+        let (from, rest) = recipe
+            .final_stage
+            .split_once('\n')
+            .expect("a stage has more than its FROM line");
+        let dockerfile = format!("{from}\nLABEL {}\n{rest}\nCOPY testee /testee\n", label());
         std::fs::write(dir.join("Dockerfile"), dockerfile).expect("write the Dockerfile");
-        let mut build = self.command(["build", "--quiet", "--label", &label(), "--tag", &name]);
+        // --no-cache: the legacy builder would reuse another test's
+        // intermediate images as its cache, and that test's `docker rmi`
+        // prunes them mid-build ("layer does not exist").
+        let mut build = self.command(["build", "--quiet", "--no-cache", "--tag", &name]);
         build.arg(dir).stdin(Stdio::null());
         let description = format!("{build:?}");
         let out = run_with_deadline(build, BUILD_DEADLINE);
@@ -186,6 +195,14 @@ impl Docker {
             .args(args);
         command.stdin(Stdio::null());
         Attached::start(command, self.container(name))
+    }
+
+    /// A guard that removes image NAME when dropped.
+    pub fn image(&self, name: String) -> Image {
+        Image {
+            docker: self.clone(),
+            name,
+        }
     }
 
     /// A guard that removes container NAME when dropped.
@@ -223,10 +240,24 @@ impl Docker {
     /// Removes our containers and images left by test runs whose process is
     /// gone (killed before their guards could run).
     fn sweep_leftovers(&self) {
-        let format = format!("{{{{.ID}}}} {{{{.Label \"{LABEL}\"}}}}");
         let filter = format!("label={LABEL}");
-        let stale = |listing: &Output| -> Vec<String> {
-            String::from_utf8_lossy(&listing.stdout)
+        let ids = |kind: &str| -> Vec<String> {
+            let out = self.output([kind, "--all", "--quiet", "--filter", &filter]);
+            String::from_utf8_lossy(&out.stdout)
+                .split_whitespace()
+                .map(String::from)
+                .collect()
+        };
+        // `ID PID` for each object, PID being the test process that made it.
+        let stale = |ids: Vec<String>| -> Vec<String> {
+            if ids.is_empty() {
+                return vec![];
+            }
+            let format = format!("{{{{.Id}}}} {{{{index .Config.Labels \"{LABEL}\"}}}}");
+            let mut argv = vec!["inspect".to_string(), "--format".to_string(), format];
+            argv.extend(ids);
+            let out = self.output(argv);
+            String::from_utf8_lossy(&out.stdout)
                 .lines()
                 .filter_map(|line| {
                     let (id, pid) = line.split_once(' ')?;
@@ -235,13 +266,12 @@ impl Docker {
                 })
                 .collect()
         };
-        let containers = self.output(["ps", "-a", "--filter", &filter, "--format", &format]);
-        for id in stale(&containers) {
-            let _ = self.output(["rm", "-f", "-v", &id]);
+        for id in stale(ids("ps")) {
+            let _ = self.output(["rm", "--force", "--volumes", &id]);
         }
-        let images = self.output(["images", "--filter", &filter, "--format", &format]);
-        for id in stale(&images) {
-            let _ = self.output(["rmi", "-f", &id]);
+        // Newest first, so children go before their parents.
+        for id in stale(ids("images")) {
+            let _ = self.output(["rmi", "--force", &id]);
         }
     }
 }
@@ -651,11 +681,11 @@ impl Drop for TempDir {
     }
 }
 
-/// A throwaway second `dockerd` with its own socket, data root, exec root
-/// and pid file, no bridge and no iptables rules (so it cannot disturb the
-/// main daemon), the vfs storage driver (works on any filesystem) and
-/// pidone as its `--init-path`. Stopped, and everything it left removed,
-/// when dropped.
+/// A throwaway second `dockerd` with its own socket, data root, exec root,
+/// pid file and network namespace, no bridge and no iptables rules (so it
+/// cannot disturb the main daemon), the vfs storage driver (works on any
+/// filesystem) and pidone as its `--init-path`. Stopped, and everything it
+/// left removed, when dropped.
 pub struct PrivateDaemon {
     pub docker: Docker,
     process: Child,
@@ -674,8 +704,12 @@ impl PrivateDaemon {
         let log = root.join("dockerd.log");
         let log_file = std::fs::File::create(&log).expect("create the dockerd log");
         let socket = format!("unix://{}", root.join("docker.sock").display());
-        let mut command = Command::new("dockerd");
+        // Its own network namespace: with --bridge=none, dockerd deletes the
+        // host's `docker0` at start-up (removeDefaultBridgeInterface), which
+        // cuts the main daemon's containers off their default network.
+        let mut command = Command::new("unshare");
         command
+            .args(["--net", "--", "dockerd"])
             .arg("--config-file")
             .arg(root.join("daemon.json"))
             .arg("--data-root")

@@ -27,3 +27,5 @@ mod docker_util;
 // pidone in Docker end to end: exit codes, docker stop, kill, zombies, TTY,
 // OOM, whole-tree shutdown, and pidone as dockerd's --init-path.
 mod docker;
+// docs/pid1.md: every experiment in the guide prints what the guide says.
+mod guide;
