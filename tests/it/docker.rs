@@ -224,8 +224,10 @@ fn ctrl_c_in_docker_run_ti_ends_the_app_with_130() {
     // `script` gives `docker run -t -i` a pseudo-terminal; what the test
     // writes to script's stdin is typed on that terminal.
     let inner = format!(
-        "docker run -t -i --name {} --network none {} /testee pause",
-        container.name, image.name
+        "docker run -t -i --name {} --label {} --network none {} /testee pause",
+        container.name,
+        docker_util::label(),
+        image.name
     );
     let mut script = Command::new("script");
     script

@@ -101,7 +101,7 @@ pub fn unique(what: &str) -> String {
 }
 
 /// The `--label` argument that marks things as ours.
-fn label() -> String {
+pub fn label() -> String {
     format!("{LABEL}={}", std::process::id())
 }
 
