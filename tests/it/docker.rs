@@ -73,9 +73,10 @@ fn exit_codes_reach_docker_run_and_docker_inspect() {
     });
 }
 
-/// Runs SAY_READY_THEN_SLEEP (with OPTIONS, e.g. no init), waits for it to
-/// be ready, then times `docker stop -t 5`; returns the time and the exit
-/// code from both `docker run` and `docker inspect`.
+/// Runs IMAGE with OPTIONS (e.g. `--entrypoint sh` for no init) and ARGS,
+/// which must print `ready`, waits for that line, then times `docker stop
+/// -t 5`; returns the time and the exit code, which `docker run` and
+/// `docker inspect` must agree on.
 fn time_docker_stop(
     docker: &docker_util::Docker,
     image: &docker_util::Image,

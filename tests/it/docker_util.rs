@@ -670,6 +670,7 @@ impl TempDir {
         TempDir(path)
     }
 
+    /// Where it is.
     pub fn path(&self) -> &Path {
         &self.0
     }
