@@ -43,6 +43,11 @@
 //!   linger             leave a process that closes every descriptor above 2
 //!                      and ignores SIGTERM, print `leaving`, exit 0
 //!   pid                print its own pid and parent pid, then wait like `pause`
+//!   alloc MIB          allocate MIB mebibytes one at a time, touching every
+//!                      page so it is really resident, printing `allocated N
+//!                      MiB` after each 8; then print `allocated all` and exit
+//!                      0 (under a smaller memory limit the OOM killer ends it
+//!                      first)
 
 // Our own C main: Rust's runtime would set SIGPIPE to ignored before `main`,
 // and `status` must report exactly the dispositions pidone handed over.
@@ -394,6 +399,19 @@ extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int {
             let (me, parent) = unsafe { (getpid(), getppid()) };
             say(&format!("pid {me} ppid {parent}"));
             wait_forever();
+        }
+        "alloc" => {
+            let mib = number(1) as usize;
+            let mut kept: Vec<Vec<u8>> = Vec::with_capacity(mib);
+            for n in 1..=mib {
+                // Non-zero bytes on every page: the kernel must back each one.
+                kept.push(vec![0xa5; 1 << 20]);
+                if n % 8 == 0 {
+                    say(&format!("allocated {n} MiB"));
+                }
+            }
+            say("allocated all");
+            drop(kept);
         }
         _ => {
             say(&format!("testee: unknown mode {mode:?}"));

@@ -38,3 +38,10 @@ mod tty;
 mod idle;
 // The shipped release build is static, position-independent and small.
 mod static_binary;
+// The Docker harness: images FROM scratch, containers, a second dockerd.
+mod docker_util;
+// pidone in Docker end to end: exit codes, docker stop, kill, zombies, TTY,
+// OOM, whole-tree shutdown, and pidone as dockerd's --init-path.
+mod docker;
+// docs/pid1.md: every experiment in the guide prints what the guide says.
+mod guide;

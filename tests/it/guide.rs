@@ -1,0 +1,322 @@
+//! The documents cannot drift from the truth. Every `console` block in
+//! docs/pid1.md is
+//! run here with bash, exactly as written, and what it prints must match
+//! the block's output lines. In those, `…` stands for any text (pids,
+//! times), and runs of spaces or tabs count as one space.
+//!
+//! The guide's names are made unique for the run: the image `pidone-demo`
+//! and every `--name NAME` become `pidone-test-<pid>-<n>-…`, in commands and
+//! output alike, and are removed afterwards. `pidone` on the guide's PATH
+//! is the static release build, the one its image is built from.
+//!
+//! examples/kubernetes/pod.yaml is checked against Dockerfile.example.
+
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::thread;
+use std::time::Duration;
+
+use crate::docker_util::{self, run_with_deadline};
+
+/// How long one block may run (the docker stop block takes about 6 s).
+const BLOCK_DEADLINE: Duration = Duration::from_secs(120);
+
+/// One `console` block: commands (`$ ` lines) and the output they print.
+#[derive(Clone, Debug)]
+struct Block {
+    /// Line number of the opening fence in docs/pid1.md, for messages.
+    line: usize,
+    commands: Vec<String>,
+    output: Vec<String>,
+}
+
+impl Block {
+    fn uses_docker(&self) -> bool {
+        self.commands.iter().any(|c| c.contains("docker "))
+    }
+
+    /// The block that builds the guide's image, which the others use.
+    fn builds_the_image(&self) -> bool {
+        self.commands.iter().any(|c| c.contains("docker build"))
+    }
+
+    /// The container names the block gives with `--name`.
+    fn container_names(&self) -> Vec<String> {
+        let mut names = vec![];
+        for command in &self.commands {
+            let words: Vec<&str> = command.split_whitespace().collect();
+            for pair in words.windows(2) {
+                if pair[0] == "--name" && !names.iter().any(|n| n == pair[1]) {
+                    names.push(pair[1].to_string());
+                }
+            }
+        }
+        names
+    }
+
+    /// The block with every (FROM, TO) whole-word replacement applied.
+    fn renamed(&self, renames: &[(String, String)]) -> Block {
+        let rename = |text: &String| {
+            renames.iter().fold(text.clone(), |text, (from, to)| {
+                replace_word(&text, from, to)
+            })
+        };
+        Block {
+            line: self.line,
+            commands: self.commands.iter().map(rename).collect(),
+            output: self.output.iter().map(rename).collect(),
+        }
+    }
+}
+
+/// Every `console` block of docs/pid1.md.
+fn blocks() -> Vec<Block> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/pid1.md");
+    let text = std::fs::read_to_string(&path).expect("read docs/pid1.md");
+    let mut blocks = vec![];
+    let mut current: Option<Block> = None;
+    for (i, line) in text.lines().enumerate() {
+        match current.as_mut() {
+            None if line.trim_end() == "```console" => {
+                current = Some(Block {
+                    line: i + 1,
+                    commands: vec![],
+                    output: vec![],
+                })
+            }
+            None => {}
+            Some(_) if line.trim_end() == "```" => blocks.extend(current.take()),
+            Some(block) => match line.strip_prefix("$ ") {
+                Some(command) => block.commands.push(command.to_string()),
+                None => block.output.push(line.to_string()),
+            },
+        }
+    }
+    assert!(current.is_none(), "docs/pid1.md: an unclosed console block");
+    blocks
+}
+
+/// TEXT with every whole-word FROM replaced by TO (words being runs of
+/// letters, digits, `-` and `_`, as Docker names are).
+fn replace_word(text: &str, from: &str, to: &str) -> String {
+    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find(from) {
+        let before = rest[..at].chars().last().or_else(|| out.chars().last());
+        let after = rest[at + from.len()..].chars().next();
+        out.push_str(&rest[..at]);
+        if before.is_some_and(is_word) || after.is_some_and(is_word) {
+            out.push_str(from);
+        } else {
+            out.push_str(to);
+        }
+        rest = &rest[at + from.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Whether LINE matches PATTERN, where `…` matches any text and whitespace
+/// runs are one space on both sides.
+fn matches(pattern: &str, line: &str) -> bool {
+    let squeeze = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let (pattern, line) = (squeeze(pattern), squeeze(line));
+    let parts: Vec<&str> = pattern.split('…').collect();
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if parts.len() == 1 {
+        return line == pattern;
+    }
+    if !line.starts_with(first) || line.len() < first.len() + last.len() {
+        return false;
+    }
+    let middle = &line[first.len()..];
+    if !middle.ends_with(last) {
+        return false;
+    }
+    // Leftmost matching of the inner parts is enough when `…` is the only
+    // wildcard.
+    let mut middle = &middle[..middle.len() - last.len()];
+    for part in &parts[1..parts.len() - 1] {
+        match middle.find(part) {
+            Some(at) => middle = &middle[at + part.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+/// Runs BLOCK's commands in one bash (stderr merged into stdout, as on a
+/// terminal) and compares what they print with the block's output lines.
+fn run(block: &Block) -> Result<(), String> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let pidone_dir = docker_util::static_pidone().parent().unwrap().to_owned();
+    let path =
+        std::env::join_paths(std::iter::once(pidone_dir).chain(std::env::split_paths(&path)))
+            .unwrap();
+    let script = format!("exec 2>&1\n{}\n", block.commands.join("\n"));
+    let mut bash = Command::new("bash");
+    bash.args(["-c", &script])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("PATH", path)
+        .env("LC_ALL", "C")
+        .stdin(Stdio::null())
+        // Its own group, so a deadline kill takes everything it started.
+        .process_group(0);
+    for (name, _) in std::env::vars() {
+        if name.starts_with("PIDONE_") || name.starts_with("TINI_") {
+            bash.env_remove(name);
+        }
+    }
+    let out = run_with_deadline(bash, BLOCK_DEADLINE);
+    let printed = String::from_utf8_lossy(&out.stdout);
+    let printed: Vec<&str> = printed.lines().collect();
+    let same = printed.len() == block.output.len()
+        && block
+            .output
+            .iter()
+            .zip(&printed)
+            .all(|(want, got)| matches(want, got));
+    if same {
+        return Ok(());
+    }
+    Err(format!(
+        "docs/pid1.md line {}: the block printed something else.\n--- commands\n{}\n\
+         --- the guide says\n{}\n--- it printed\n{}\n",
+        block.line,
+        block.commands.join("\n"),
+        block.output.join("\n"),
+        printed.join("\n")
+    ))
+}
+
+/// Runs BLOCKS in parallel (each is independent) and fails with every
+/// mismatch at once.
+fn run_all(blocks: &[Block]) {
+    let failures: Vec<String> = thread::scope(|scope| {
+        let runs: Vec<_> = blocks.iter().map(|b| scope.spawn(move || run(b))).collect();
+        runs.into_iter()
+            .filter_map(|r| r.join().expect("a block's thread panicked").err())
+            .collect()
+    });
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn the_guides_unshare_experiments_print_what_it_says() {
+    let blocks: Vec<Block> = blocks().into_iter().filter(|b| !b.uses_docker()).collect();
+    assert!(blocks.len() >= 3, "{blocks:#?}");
+    run_all(&blocks);
+}
+
+#[test]
+fn the_guides_docker_experiments_print_what_it_says() {
+    let Some(docker) = docker_util::docker() else {
+        return;
+    };
+    let all: Vec<Block> = blocks().into_iter().filter(Block::uses_docker).collect();
+    let image = docker.image(docker_util::unique("demo"));
+    let mut renames = vec![("pidone-demo".to_string(), image.name.clone())];
+    let mut containers = vec![];
+    for block in &all {
+        for name in block.container_names() {
+            let container = docker.container(docker_util::unique(&name));
+            renames.push((name, container.name.clone()));
+            containers.push(container);
+        }
+    }
+    let (setup, experiments): (Vec<Block>, Vec<Block>) = all
+        .iter()
+        .map(|b| b.renamed(&renames))
+        .partition(Block::builds_the_image);
+    assert_eq!(setup.len(), 1, "one block builds the image: {setup:#?}");
+    assert!(experiments.len() >= 5, "{experiments:#?}");
+    run_all(&setup);
+    run_all(&experiments);
+    // The guards remove the containers, then the image.
+    drop(containers);
+}
+
+#[test]
+fn replace_word_and_matches_do_what_the_guide_test_needs() {
+    assert_eq!(
+        replace_word("docker rm oom; echo OOMKilled oom-2 oom", "oom", "X"),
+        "docker rm X; echo OOMKilled oom-2 X"
+    );
+    assert_eq!(
+        replace_word("--name with-init --init", "init", "X"),
+        "--name with-init --init"
+    );
+    assert!(matches("real\t0m5.…s", "real 0m5.312s"));
+    assert!(!matches("real\t0m0.…s", "real 0m5.312s"));
+    assert!(matches("    …     1 Z    sleep", "   14     1 Z    sleep"));
+    assert!(!matches("…  1 Z sleep", "14 1 S sleep"));
+    assert!(matches(
+        "[WARN pidone (1)] Reaped zombie process with pid=…",
+        "[WARN pidone (1)] Reaped zombie process with pid=18"
+    ));
+    assert!(matches("a…b…c", "a-x-b-y-c"));
+    assert!(!matches("a…b…c", "a-x-c"));
+    assert!(matches("exact", "exact"));
+    assert!(!matches("exact", "exactly"));
+}
+
+/// The strings inside the first `[...]` on LINE (a YAML or JSON flow list
+/// of quoted strings).
+fn quoted_list(line: &str) -> Vec<String> {
+    let inner = line
+        .split_once('[')
+        .and_then(|(_, rest)| rest.rsplit_once(']'))
+        .map_or("", |(inner, _)| inner);
+    inner
+        .split(',')
+        .map(|item| item.trim().trim_matches('"').to_string())
+        .filter(|item| !item.is_empty())
+        .collect()
+}
+
+/// The value after `KEY:` on the first line of TEXT that has it.
+fn yaml_value<'a>(text: &'a str, key: &str) -> &'a str {
+    text.lines()
+        .filter(|l| !l.trim_start().starts_with('#'))
+        .find_map(|l| l.trim_start().trim_start_matches("- ").strip_prefix(key))
+        .unwrap_or_else(|| panic!("pod.yaml has no {key}"))
+        .trim()
+}
+
+#[test]
+fn the_kubernetes_example_agrees_with_the_recipe() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let pod = std::fs::read_to_string(root.join("examples/kubernetes/pod.yaml")).unwrap();
+    let recipe = std::fs::read_to_string(root.join("Dockerfile.example")).unwrap();
+    let entrypoint = recipe
+        .lines()
+        .find(|l| l.starts_with("ENTRYPOINT"))
+        .map(quoted_list)
+        .expect("Dockerfile.example has an ENTRYPOINT");
+    let command = quoted_list(yaml_value(&pod, "command:"));
+    // The recipe's ENTRYPOINT, with options between pidone and the `--`.
+    assert_eq!(command.first(), entrypoint.first(), "{command:?}");
+    assert_eq!(command.last(), entrypoint.last(), "{command:?}");
+    // The grace period of pidone fits inside the pod's.
+    let grace = command
+        .iter()
+        .position(|a| a == "--grace")
+        .and_then(|i| command.get(i + 1))
+        .and_then(|g| g.strip_suffix('s')?.parse::<u64>().ok())
+        .expect("the example sets --grace in seconds");
+    let pod_grace: u64 = yaml_value(&pod, "terminationGracePeriodSeconds:")
+        .parse()
+        .unwrap();
+    assert!(grace * 2 <= pod_grace, "--grace {grace}s vs {pod_grace}s");
+    // pidone writes its verdict where the kubelet reads it.
+    let path = yaml_value(&pod, "terminationMessagePath:");
+    let variable = pod
+        .lines()
+        .skip_while(|l| !l.contains("name: PIDONE_TERMINATION_LOG"))
+        .nth(1)
+        .and_then(|l| l.trim().strip_prefix("value:"))
+        .map(str::trim);
+    assert_eq!(variable, Some(path));
+}
