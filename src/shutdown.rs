@@ -25,9 +25,13 @@ use crate::signame::Name;
 /// (a process stuck in uninterruptible sleep cannot die until it wakes).
 const KILL_WAIT: Duration = Duration::from_secs(5);
 
+/// How often to look again for leftovers that are not our children: they
+/// send us no SIGCHLD when they exit (see [`all_gone`]).
+const RECHECK: Duration = Duration::from_millis(50);
+
 /// Terminates and reaps every leftover process. See the module docs.
 pub fn leftovers(signals: &SignalFd, grace: Duration, pid1: bool, warn_on_reap: bool) {
-    if reaper::reap_all(None, warn_on_reap).none_left {
+    if all_gone(pid1, warn_on_reap).0 {
         return;
     }
     let first = if grace.is_zero() {
@@ -39,14 +43,14 @@ pub fn leftovers(signals: &SignalFd, grace: Duration, pid1: bool, warn_on_reap: 
     let many = count.map_or_else(|| "the".to_string(), |n| n.to_string());
     if grace.is_zero() {
         info!("main child gone: sent SIGKILL to {many} leftover processes (--grace 0)");
-        wait_until_reaped(signals, KILL_WAIT, warn_on_reap);
+        wait_until_gone(signals, KILL_WAIT, pid1, warn_on_reap);
         return;
     }
     info!(
         "main child gone: sent SIGTERM to {many} leftover processes, waiting up to {}",
         duration::show(grace)
     );
-    if wait_until_reaped(signals, grace, warn_on_reap) {
+    if wait_until_gone(signals, grace, pid1, warn_on_reap) {
         info!("all {many} leftover processes exited within the grace period");
         return;
     }
@@ -56,7 +60,7 @@ pub fn leftovers(signals: &SignalFd, grace: Duration, pid1: bool, warn_on_reap: 
         "{killed} of {many} leftover processes did not exit within {}: sent SIGKILL",
         duration::show(grace)
     );
-    if !wait_until_reaped(signals, KILL_WAIT, warn_on_reap) {
+    if !wait_until_gone(signals, KILL_WAIT, pid1, warn_on_reap) {
         warn!(
             "leftover processes survived SIGKILL for {}s; exiting anyway",
             KILL_WAIT.as_secs()
@@ -64,21 +68,47 @@ pub fn leftovers(signals: &SignalFd, grace: Duration, pid1: bool, warn_on_reap: 
     }
 }
 
-/// Reaps until no child is left or TIMEOUT passes, waking only on signals
-/// (SIGCHLD) or the deadline. Returns whether none is left.
-fn wait_until_reaped(signals: &SignalFd, timeout: Duration, warn_on_reap: bool) -> bool {
+/// Reaps what exited, then says whether every leftover is gone, and whether
+/// what remains are only processes that are not our children.
+///
+/// No children left means no descendants left. But as PID 1, processes can
+/// also enter the namespace from outside (`docker exec`, `kubectl exec`,
+/// `nsenter`): their parent is the runtime, not us, yet they are ours to
+/// shut down, and the contract says every other process in the namespace.
+fn all_gone(pid1: bool, warn_on_reap: bool) -> (bool, bool) {
+    if !reaper::reap_all(None, warn_on_reap).none_left {
+        return (false, false);
+    }
+    let me = i32::try_from(std::process::id()).unwrap_or(0);
+    let strangers =
+        pid1 && process_table(me).is_some_and(|table| table.iter().any(|(pid, _)| *pid != me));
+    (!strangers, strangers)
+}
+
+/// Reaps until every leftover is gone or TIMEOUT passes, waking on
+/// signals (SIGCHLD) or the deadline. Only while the processes left are not
+/// our children, which exit without telling us, does it look again every
+/// [`RECHECK`]: a bounded wait at shutdown, never while pidone is idle.
+/// Returns whether all are gone.
+fn wait_until_gone(signals: &SignalFd, timeout: Duration, pid1: bool, warn_on_reap: bool) -> bool {
     let deadline = Instant::now() + timeout;
     let mut batch = Vec::with_capacity(32);
     loop {
-        if reaper::reap_all(None, warn_on_reap).none_left {
+        let (gone, only_strangers) = all_gone(pid1, warn_on_reap);
+        if gone {
             return true;
         }
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
             return false;
         }
+        let wait = if only_strangers {
+            left.min(RECHECK)
+        } else {
+            left
+        };
         batch.clear();
-        if let Err(err) = signals.wait(&mut batch, Some(left)) {
+        if let Err(err) = signals.wait(&mut batch, Some(wait)) {
             warn!("failed to read signals: {err}");
             return false;
         }

@@ -32,6 +32,8 @@
 //!                      FILE (in two steps) and exits 0; with `stubborn`, also
 //!                      one that ignores SIGTERM. Prints `leaving` once both are
 //!                      set up, then exits with CODE
+//!   graceful FILE      block signals, print `ready`, and on SIGTERM write FILE
+//!                      (in two steps) and exit 0
 //!   ignore-term        ignore SIGTERM, print `ready`, wait forever
 //!   hog                allocate and touch memory, 1 MiB at a time, forever
 //!   whoami             print the Uid, Gid and Groups lines of /proc/self/status,
@@ -319,6 +321,15 @@ extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int {
             let file = args.get(1).cloned().unwrap_or_default();
             let stubborn = args.get(3).is_some_and(|a| a == "stubborn");
             leave_behind(&file, number(2), stubborn);
+        }
+        "graceful" => {
+            let file = args.get(1).cloned().unwrap_or_default();
+            let sfd = signalfd_all();
+            say("ready");
+            while next_signal(sfd) != 15 {}
+            let _ = std::fs::write(&file, "started\n");
+            let _ = std::fs::write(&file, "started\nfinished\n");
+            std::process::exit(0);
         }
         "ignore-term" => {
             die_with_parent();

@@ -20,7 +20,10 @@ fn death_by_signal_is_128_plus_n() {
     // HUP, QUIT, KILL, TERM and SIGRTMIN+1 (35 in bash's numbering).
     for (mode, log) in matrix() {
         for sig in [1, 3, 9, 15, 35] {
+            // A clean start: under `nohup` the suite itself would have
+            // SIGHUP ignored, and pidone rightly hands that on.
             let out = Run::new(mode, log)
+                .start_signals(0, 0)
                 .testee(&["raise", &sig.to_string()])
                 .output();
             out.assert_code(128 + sig);

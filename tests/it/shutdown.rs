@@ -135,3 +135,37 @@ fn without_leftovers_pidone_exits_at_once() {
         assert!(started.elapsed() < Duration::from_secs(5));
     }
 }
+
+#[test]
+fn regression_processes_that_entered_the_namespace_get_sigterm_and_time_too() {
+    // `docker exec` / `nsenter` processes are not pidone's children (their
+    // parent is outside the namespace), so no SIGCHLD tells pidone about
+    // them; as PID 1 it must still shut them down gracefully. pidone used
+    // to exit at once, and the kernel SIGKILLed them mid-write.
+    for log in [Log::Default, Log::Debug] {
+        let file = scratch_file("entered");
+        let mut init = Run::new(Mode::Pid1, log).testee(&["pause"]).start();
+        init.expect("ready");
+        let pidone = init.pid();
+        let mut joiner = std::process::Command::new("nsenter")
+            .args(["--target", &pidone.to_string(), "--pid", "--mount", "--"])
+            .arg(util::testee())
+            .args(["graceful", file.to_str().unwrap()])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("run nsenter");
+        let stdout = joiner.stdout.take().unwrap();
+        let mut lines = std::io::BufRead::lines(std::io::BufReader::new(stdout));
+        assert_eq!(lines.next().unwrap().unwrap(), "ready");
+        init.signal(libc::SIGTERM);
+        let out = init.finish();
+        out.assert_code(143);
+        assert_eq!(
+            std::fs::read_to_string(&file).unwrap_or_default(),
+            "started\nfinished\n",
+            "{out:#?}"
+        );
+        std::fs::remove_file(&file).unwrap();
+        let _ = joiner.wait();
+    }
+}
