@@ -34,3 +34,6 @@ mod tty;
 mod idle;
 // The shipped release build is static, position-independent and small.
 mod static_binary;
+// Faults: fork limits, descriptor exhaustion, hostile and stop signals,
+// stopped leftovers, a stderr nobody reads.
+mod faults;
