@@ -310,3 +310,64 @@ fn a_stopped_and_continued_child_is_not_taken_for_an_exited_one() {
         }
     }
 }
+
+#[test]
+fn regression_own_sigpipe_from_a_broken_stderr_is_never_forwarded() {
+    // When nobody reads pidone's stderr any more, each log line pidone
+    // writes fails with EPIPE and the kernel raises SIGPIPE at pidone. It
+    // is blocked, so it arrived through the signalfd like a signal from
+    // outside: pidone forwarded it, killing the app with 141 for a pipe it
+    // never touched; at debug level every forward logged, failed, raised
+    // SIGPIPE and was forwarded again, forever (21,784 SIGPIPEs a second
+    // to the app and pidone at full CPU, measured before the fix).
+    for mode in [Mode::Pid1, Mode::Subreaper, Mode::Plain] {
+        // Debug: "started child" is logged before the app runs.
+        let mut init = Run::new(mode, Log::Debug)
+            .broken_stderr()
+            .testee(&["count", "64", "42"])
+            .start();
+        init.expect("ready");
+        init.signal(libc::SIGUSR1);
+        init.signal(libc::SIGWINCH);
+        init.signal(64);
+        let out = init.finish();
+        out.assert_code(42);
+        assert_eq!(
+            out.stdout, "ready\ncount 10 1\ncount 28 1\ncount 64 1\n",
+            "{mode:?}: exactly what was sent, no SIGPIPE"
+        );
+    }
+    // Default level: the not-PID-1 warning is written before the child
+    // exists; -w warns for every orphan reaped while it runs.
+    let runs = [
+        (Run::new(Mode::Plain, Log::Default), "pause", ""),
+        (
+            Run::new(Mode::Pid1, Log::Default).args(["-w"]),
+            "orphans",
+            "5",
+        ),
+        (
+            Run::new(Mode::Subreaper, Log::Default).args(["-w"]),
+            "orphans",
+            "5",
+        ),
+    ];
+    for (run, testee, arg) in runs {
+        let args: Vec<&str> = [testee, arg]
+            .into_iter()
+            .filter(|a| !a.is_empty())
+            .collect();
+        let mut init = run.broken_stderr().testee(&args).start();
+        if testee == "orphans" {
+            init.expect("orphans done");
+            let pidone = init.pid();
+            util::poll(testee, "no zombie left", || {
+                util::zombies_of(pidone).is_empty().then_some(())
+            });
+        } else {
+            init.expect("ready");
+        }
+        init.signal(libc::SIGTERM);
+        init.finish().assert_code(143);
+    }
+}

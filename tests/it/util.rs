@@ -138,6 +138,14 @@ impl Run {
         self
     }
 
+    /// Starts pidone with a stderr pipe whose reading end is already
+    /// closed, as when the runtime's log reader has gone away: every write
+    /// pidone makes to stderr fails with EPIPE and raises SIGPIPE.
+    pub fn broken_stderr(mut self) -> Run {
+        self.broken_stderr = true;
+        self
+    }
+
     /// Starts pidone with exactly this signal mask and ignored set (raw
     /// 64-bit masks, bit N-1 for signal N), everything else at its default.
     /// Set by `testee with-signals` right before pidone's exec, so neither
