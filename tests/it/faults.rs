@@ -9,6 +9,7 @@
 //! process and then exec pidone: unshare and the test itself stay outside.
 
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use crate::util::{self, matrix, Log, Mode, Run, LOGS};
 
@@ -369,5 +370,40 @@ fn regression_own_sigpipe_from_a_broken_stderr_is_never_forwarded() {
         }
         init.signal(libc::SIGTERM);
         init.finish().assert_code(143);
+    }
+}
+
+/// A fresh file path for one run.
+fn scratch_file(name: &str) -> PathBuf {
+    static COUNT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = COUNT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    std::env::temp_dir().join(format!("pidone-{name}-{}-{n}", std::process::id()))
+}
+
+#[test]
+fn regression_a_stopped_leftover_gets_sigcont_with_its_sigterm() {
+    // A leftover that is stopped when the main child exits cannot act on
+    // SIGTERM until it is continued: before the fix it sat out the whole
+    // grace period and was SIGKILLed mid-nothing, its clean-up never run.
+    let grace = Duration::from_secs(5);
+    for (mode, log) in matrix() {
+        let file = scratch_file("stopped-leftover");
+        let mut init = Run::new(mode, log)
+            .args(["--grace", "5s"])
+            .testee(&["leave-behind", file.to_str().unwrap(), "7", "stopped"])
+            .start();
+        init.line_where("graceful ready", |l| l.starts_with("graceful ready "));
+        init.expect("leaving");
+        let left = Instant::now();
+        let out = init.finish();
+        let took = left.elapsed();
+        out.assert_code(7);
+        let written = std::fs::read_to_string(&file).unwrap_or_default();
+        let _ = std::fs::remove_file(&file);
+        assert_eq!(written, "started\nfinished\n", "{mode:?} {log:?}: {out:#?}");
+        assert!(
+            took < grace,
+            "{mode:?} {log:?}: waited out the grace: {took:?}"
+        );
     }
 }
