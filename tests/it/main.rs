@@ -34,6 +34,8 @@ mod tty;
 mod idle;
 // The shipped release build is static, position-independent and small.
 mod static_binary;
+// Stress: a 10,000-signal storm, 5,000 orphans, and the race at exit.
+mod stress;
 // Faults: fork limits, descriptor exhaustion, hostile and stop signals,
 // stopped leftovers, a stderr nobody reads.
 mod faults;
