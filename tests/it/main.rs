@@ -39,3 +39,6 @@ mod stress;
 // Faults: fork limits, descriptor exhaustion, hostile and stop signals,
 // stopped leftovers, a stderr nobody reads.
 mod faults;
+// Bad input: 30+ malformed invocations and variables, each exit 2 with
+// one line; bad variables overridden by flags; pass-through after PROGRAM.
+mod bad_input;
