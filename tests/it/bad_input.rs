@@ -50,7 +50,10 @@ fn cases() -> Vec<Case> {
         args(&[b"--bogus", b"true"], "unknown option '--bogus'"),
         args(&[b"-x", b"true"], "unknown option '-x'"),
         args(&[b"-sx", b"true"], "unknown option '-x'"),
+        args(&["-é".as_bytes(), b"true"], "unknown option '-é'"),
+        args(&["-sé".as_bytes(), b"true"], "unknown option '-é'"),
         args(&[b"--subreaper=1", b"true"], "'--subreaper' takes no value"),
+        args(&[b"--=x", b"true"], "unknown option '--=x'"),
         // Options missing their value.
         args(&[b"-e"], "'--remap-exit' needs a value"),
         args(&[b"-p"], "'--parent-death-signal' needs a value"),
