@@ -156,7 +156,7 @@ fn stat_ppid(name: &str) -> Option<(i32, i32)> {
 /// name may contain spaces and parentheses, so split at the last ')'.
 fn parse_stat(text: &str) -> Option<(i32, i32)> {
     let pid = text.split(' ').next()?.parse().ok()?;
-    let rest = &text[text.rfind(')')? + 1..];
+    let (_, rest) = text.rsplit_once(')')?;
     let ppid = rest.split_whitespace().nth(1)?.parse().ok()?;
     Some((pid, ppid))
 }
