@@ -33,6 +33,9 @@
 )]
 
 mod cli;
+// Test only (issue 7): a randomized run of cli::parse.
+#[cfg(test)]
+mod cli_fuzz;
 mod duration;
 mod error;
 mod exit_status;
