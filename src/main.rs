@@ -43,6 +43,9 @@ mod explain;
 mod fds;
 mod logging;
 mod oom;
+// Test only (issue 7): the panic hook, on a real panic in a child run.
+#[cfg(test)]
+mod panic_hook_test;
 mod reaper;
 mod rewrite;
 mod shutdown;
