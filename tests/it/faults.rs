@@ -407,3 +407,28 @@ fn regression_a_stopped_leftover_gets_sigcont_with_its_sigterm() {
         );
     }
 }
+
+#[test]
+fn regression_a_termination_log_fifo_without_a_reader_never_hangs_pidone() {
+    // open(2) for writing blocks until a FIFO has a reader, and with every
+    // signal blocked nothing interrupts it: pidone hung after its child had
+    // exited, SIGTERM could not end it, and the status was lost to the
+    // SIGKILL that finally did (137 instead of the child's code).
+    for (mode, log) in matrix() {
+        let fifo = scratch_file("termination-fifo");
+        let path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(path.as_ptr(), 0o600) }, 0);
+        let out = Run::new(mode, log)
+            .args(["--termination-log".as_ref(), fifo.as_os_str()])
+            .testee(&["exit", "4"])
+            .output();
+        let _ = std::fs::remove_file(&fifo);
+        out.assert_code(4);
+        let warned = out.log_lines("WARN");
+        assert!(
+            warned.len() == 1 && warned[0].contains("failed to write the termination log"),
+            "{mode:?} {log:?}: {out:#?}"
+        );
+    }
+}
