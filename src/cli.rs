@@ -226,7 +226,7 @@ pub fn parse(
             let mut letters = cluster.iter();
             let mut action = None;
             while let Some(&letter) = letters.next() {
-                let (long, takes_value) = short_option(letter)?;
+                let (long, takes_value) = short_option(letter, letters.as_slice())?;
                 let value = if takes_value {
                     let attached = letters.as_slice();
                     letters = [].iter();
@@ -252,7 +252,12 @@ pub fn parse(
             .map_err(|_| UsageError(format!("unknown option '{}'", arg.to_string_lossy())))?;
         let Some(&(long, _, takes_value)) = OPTIONS.iter().find(|(long, _, _)| *long == name)
         else {
-            return Err(UsageError(format!("unknown option '--{name}'")));
+            // `--=x` has an empty name: show what was given, not `--`.
+            let shown = match name {
+                "" => arg.to_string_lossy().into_owned(),
+                _ => format!("--{name}"),
+            };
+            return Err(UsageError(format!("unknown option '{shown}'")));
         };
         let value = match (takes_value, inline) {
             (true, Some(value)) => Some(value),
@@ -350,17 +355,24 @@ impl SplitOnceByte for [u8] {
     }
 }
 
-/// The long name and value-taking of short option LETTER.
-fn short_option(letter: u8) -> Result<(&'static str, bool), UsageError> {
+/// The long name and value-taking of short option LETTER; REST is what
+/// follows it in its cluster.
+fn short_option(letter: u8, rest: &[u8]) -> Result<(&'static str, bool), UsageError> {
     OPTIONS
         .iter()
         .find(|(_, short, _)| *short == Some(char::from(letter)))
         .map(|&(long, _, takes_value)| (long, takes_value))
         .ok_or_else(|| {
-            UsageError(format!(
-                "unknown option '-{}'",
-                String::from_utf8_lossy(&[letter])
-            ))
+            // A byte outside ASCII starts a character: name that character
+            // (`-é`), not a lone byte shown as `-\u{fffd}`.
+            let bytes: Vec<u8> = std::iter::once(letter)
+                .chain(rest.iter().copied().take(3))
+                .collect();
+            let shown = String::from_utf8_lossy(&bytes)
+                .chars()
+                .next()
+                .unwrap_or(char::REPLACEMENT_CHARACTER);
+            UsageError(format!("unknown option '-{shown}'"))
         })
 }
 

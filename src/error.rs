@@ -4,6 +4,7 @@
 //! not allowed to bail out (an init that dies takes the container with it),
 //! so the supervisor logs and carries on instead of returning one of these.
 
+use std::borrow::Cow;
 use std::ffi::OsString;
 use std::fmt;
 use std::io;
@@ -52,7 +53,8 @@ impl Error {
 
 impl Error {
     /// The failure for the termination log, without the `(os error N)`
-    /// noise: `/app/server: No such file or directory`.
+    /// noise: `/app/server: No such file or directory`. One line, like
+    /// [`Display`](fmt::Display).
     pub fn summary(&self) -> String {
         let cause = |cause: &io::Error| {
             let text = cause.to_string();
@@ -65,29 +67,47 @@ impl Error {
                 _ => text,
             }
         };
-        match self {
+        let text = match self {
             Error::Usage(usage) => usage.to_string(),
             Error::Setup { what, cause: c } => format!("failed to {what}: {}", cause(c)),
             Error::Start { program, cause: c } => {
                 format!("{}: {}", program.to_string_lossy(), cause(c))
             }
+        };
+        one_line(&text).into_owned()
+    }
+}
+
+/// TEXT with every control character escaped as Rust writes it (`\n`,
+/// `\r`, `\t`, `\u{1b}`). Messages quote values straight from the command
+/// line and the environment: `-e $'1\n2'` used to print a two-line error,
+/// and an escape sequence in a value reached the user's terminal raw. The
+/// contract is one line per failure and per log record.
+pub fn one_line(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return Cow::Borrowed(text);
+    }
+    let mut line = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() {
+            line.extend(c.escape_default());
+        } else {
+            line.push(c);
         }
     }
+    Cow::Owned(line)
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Error::Usage(usage) => write!(f, "{usage} (see 'pidone --help')"),
-            Error::Setup { what, cause } => write!(f, "failed to {what}: {cause}"),
+        let text = match self {
+            Error::Usage(usage) => format!("{usage} (see 'pidone --help')"),
+            Error::Setup { what, cause } => format!("failed to {what}: {cause}"),
             Error::Start { program, cause } => {
-                write!(
-                    f,
-                    "failed to start '{}': {cause}",
-                    program.to_string_lossy()
-                )
+                format!("failed to start '{}': {cause}", program.to_string_lossy())
             }
-        }
+        };
+        f.write_str(&one_line(&text))
     }
 }
 
@@ -144,5 +164,33 @@ mod tests {
         assert_eq!(e.summary(), "/app/server: No such file or directory");
         let e = Error::Usage(UsageError("unknown option '-x'".into()));
         assert_eq!(e.to_string(), "unknown option '-x' (see 'pidone --help')");
+    }
+
+    #[test]
+    fn regression_control_characters_in_values_never_break_the_one_line() {
+        let table: &[(Error, &str)] = &[
+            (
+                Error::Usage(UsageError("invalid exit code '1\n2'".into())),
+                "invalid exit code '1\\n2' (see 'pidone --help')",
+            ),
+            (
+                Error::Usage(UsageError("invalid signal 'TERM\r\x1b[2J\t'".into())),
+                "invalid signal 'TERM\\r\\u{1b}[2J\\t' (see 'pidone --help')",
+            ),
+            (
+                Error::Start {
+                    program: "a\nb".into(),
+                    cause: io::Error::from_raw_os_error(libc::ENOENT),
+                },
+                "failed to start 'a\\nb': ",
+            ),
+        ];
+        for (error, want) in table {
+            let line = error.to_string();
+            assert!(line.starts_with(want), "{line:?}");
+            assert!(!line.chars().any(char::is_control), "{line:?}");
+            assert!(!error.summary().chars().any(char::is_control));
+        }
+        assert_eq!(one_line("café ü"), "café ü");
     }
 }

@@ -30,13 +30,16 @@ impl Log for Stderr {
         if !self.enabled(record.metadata()) {
             return;
         }
+        // One line per record, whatever a program name or path in the
+        // message holds (see `error::one_line`).
+        let message = record.args().to_string();
         let mut line = Vec::with_capacity(128);
         let _ = writeln!(
             line,
             "[{} pidone ({})] {}",
             record.level(),
             self.pid,
-            record.args()
+            crate::error::one_line(&message)
         );
         // A failed write to stderr has nowhere else to be reported.
         let _ = std::io::stderr().write_all(&line);

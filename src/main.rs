@@ -16,6 +16,8 @@
 #![cfg_attr(test, allow(dead_code, unused_imports))]
 // An init must not panic: no unwrap, expect, panic or slice indexing in
 // pidone's own code (tests may). Enforced by `cargo clippy -- -D warnings`.
+// indexing_slicing does not cover `&text[a..b]` on a str (which panics off
+// a char boundary); string_slice does.
 #![cfg_attr(
     not(test),
     deny(
@@ -23,6 +25,7 @@
         clippy::expect_used,
         clippy::panic,
         clippy::indexing_slicing,
+        clippy::string_slice,
         clippy::unreachable,
         clippy::todo,
         clippy::unimplemented
@@ -30,6 +33,9 @@
 )]
 
 mod cli;
+// Test only (issue 7): a randomized run of cli::parse.
+#[cfg(test)]
+mod cli_fuzz;
 mod duration;
 mod error;
 mod exit_status;
@@ -38,6 +44,9 @@ mod fds;
 mod logging;
 mod oom;
 mod procfs;
+// Test only (issue 7): the panic hook, on a real panic in a child run.
+#[cfg(test)]
+mod panic_hook_test;
 mod reaper;
 mod rewrite;
 mod shutdown;

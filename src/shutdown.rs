@@ -7,6 +7,9 @@
 //! cut off mid-write. This module never fails and never blocks without a
 //! deadline; it only logs.
 //!
+//! SIGTERM always comes with a SIGCONT, so that a stopped leftover can act
+//! on it (a stopped process only ever reacts to SIGKILL and SIGCONT).
+//!
 //! As PID 1, "everything left" is every other process in the namespace
 //! (`kill(-1, …)` reaches exactly those, atomically). As a subreaper (or a
 //! plain process) it is pidone's own descendants, found from `/proc`.
@@ -123,20 +126,34 @@ fn wait_until_gone(signals: &SignalFd, timeout: Duration, pid1: bool, warn_on_re
 
 /// Sends SIG to every leftover process; returns how many there were, when
 /// `/proc` can tell.
+///
+/// SIGTERM is followed by SIGCONT, as systemd does: a stopped process
+/// (SIGSTOP, a shell job suspended with Ctrl-Z, a debugger's) cannot act on
+/// SIGTERM until it runs again, so it used to sit out the whole grace
+/// period and be SIGKILLed with its clean-up never run.
 fn signal_all(sig: i32, pid1: bool) -> Option<usize> {
     let me = i32::try_from(std::process::id()).unwrap_or(0);
     let table = process_table(me);
+    let sigs: &[i32] = if sig == libc::SIGTERM {
+        &[libc::SIGTERM, libc::SIGCONT]
+    } else {
+        &[sig]
+    };
     if pid1 {
         // Everyone in the namespace but us, atomically: no fork escapes.
-        if let Err(err) = signals::send(-1, sig) {
-            debug!("kill(-1, {}): {err}", Name(sig));
+        for &sig in sigs {
+            if let Err(err) = signals::send(-1, sig) {
+                debug!("kill(-1, {}): {err}", Name(sig));
+            }
         }
         return table.map(|t| t.iter().filter(|(pid, _)| *pid != me).count());
     }
     let targets = descendants(me, &table?);
-    for &pid in &targets {
-        if let Err(err) = signals::send(pid, sig) {
-            debug!("failed to send {} to {pid}: {err}", Name(sig));
+    for &sig in sigs {
+        for &pid in &targets {
+            if let Err(err) = signals::send(pid, sig) {
+                debug!("failed to send {} to {pid}: {err}", Name(sig));
+            }
         }
     }
     Some(targets.len())

@@ -127,6 +127,14 @@ impl SignalFd {
     /// returns with nothing appended once TIMEOUT has passed (a deadline
     /// such as `--kill-after` or the grace period, never a periodic tick).
     /// Retries on EINTR.
+    ///
+    /// A SIGPIPE that pidone raised itself is read and dropped here, never
+    /// handed out: when nobody reads pidone's stderr any more, each log line
+    /// fails with EPIPE and the kernel sends SIGPIPE to the writer, with
+    /// pidone's own pid as the sender. Forwarded, it killed the app (141)
+    /// for a pipe the app never touched, and at debug level each forward
+    /// logged, failed and raised the next SIGPIPE: a loop at full CPU that
+    /// flooded the app with SIGPIPE. So OUT may stay empty after a read.
     pub fn wait(&self, out: &mut Vec<Received>, timeout: Option<Duration>) -> io::Result<()> {
         if let Some(timeout) = timeout {
             if !self.readable_within(timeout)? {
@@ -162,10 +170,16 @@ impl SignalFd {
                 }
                 u32::from_ne_bytes(bytes)
             };
-            out.push(Received {
+            let received = Received {
                 signo: i32::try_from(word(0)).unwrap_or(0),
                 sender: word(12),
-            });
+            };
+            // Our own broken-pipe SIGPIPE (see above). Nobody else sends
+            // with our pid; a `kill -PIPE` from outside still goes through.
+            if received.signo == libc::SIGPIPE && received.sender == std::process::id() {
+                continue;
+            }
+            out.push(received);
         }
         Ok(())
     }

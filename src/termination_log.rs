@@ -67,8 +67,22 @@ pub fn line(ending: &Ending) -> String {
 
 /// Writes LINE and a newline to PATH, replacing what was there. Failures
 /// are logged at warn and otherwise ignored.
+///
+/// Opened non-blocking: a plain `open` of a FIFO for writing waits for a
+/// reader, and with every signal blocked nothing interrupts it, so a FIFO
+/// nobody reads hung pidone after its child had exited (SIGTERM could not
+/// end it; the SIGKILL that did replaced the child's status with 137).
+/// Now that is ENXIO, logged. No effect on a regular file. O_NOCTTY: a
+/// terminal given as PATH must not become pidone's controlling terminal.
 pub fn write(path: &OsStr, line: &str) {
-    let result = std::fs::File::create(path).and_then(|mut file| {
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path);
+    let result = file.and_then(|mut file| {
         file.write_all(line.as_bytes())?;
         file.write_all(b"\n")
     });

@@ -27,13 +27,39 @@
 //!                      signal gets its default) with raw syscalls, then exec
 //!                      PROGRAM: an exact start state, whatever the caller's
 //!                      C library does to signals 32 and 33
-//!   leave-behind FILE CODE [stubborn]
+//!   leave-behind FILE CODE [stubborn|stopped]
 //!                      leave a background process that, on SIGTERM, writes
 //!                      FILE (in two steps) and exits 0; with `stubborn`, also
-//!                      one that ignores SIGTERM. Prints `leaving` once both are
-//!                      set up, then exits with CODE
+//!                      one that ignores SIGTERM; with `stopped`, the graceful
+//!                      one is stopped (SIGSTOP) before we leave. Prints
+//!                      `leaving` once all is set up, then exits with CODE
+//!   count MARKER CODE  block every signal, print `ready`, count each signal
+//!                      received until MARKER arrives, then print `count N K`
+//!                      for every signal N received K times (MARKER included)
+//!                      and exit with CODE
+//!   orphan-bursts BURSTS SIZE
+//!                      block every signal, make one burst of SIZE orphans,
+//!                      print `warm`, wait for one signal, then make BURSTS
+//!                      bursts of SIZE orphans each: a burst's orphans all
+//!                      exit together, while the next burst is being made.
+//!                      Prints `orphans done N` (N orphans after the warm-up),
+//!                      then unblocks everything and waits like `pause`
+//!   race N HOW VALUE   block every signal, make N orphans that wait for a
+//!                      release, print `ready`; on the first signal received,
+//!                      release them all and at once exit with VALUE (HOW =
+//!                      `exit`) or kill itself with signal VALUE (HOW =
+//!                      `signal`). The orphans exit with 99
+//!   fill-pids CODE     block every signal, make orphans that wait for a
+//!                      release until fork fails, print `full K` (K orphans);
+//!                      on the first signal: `got N`, release the orphans,
+//!                      `released`; on the second: `got N`, exit CODE
 //!   graceful FILE      block signals, print `ready`, and on SIGTERM write FILE
 //!                      (in two steps) and exit 0
+//! Wrappers, which change the process and then exec PROGRAM ARGS...:
+//!   join-cgroup DIR PROGRAM ARGS...   move into the cgroup DIR
+//!   rlimit RES N PROGRAM ARGS...      set resource RES (a number) to N, soft
+//!                                     and hard
+//!   as-user UID PROGRAM ARGS...       drop to uid and gid UID, no groups
 //!   ignore-term        ignore SIGTERM, print `ready`, wait forever
 //!   hog                allocate and touch memory, 1 MiB at a time, forever
 //!   whoami             print the Uid, Gid and Groups lines of /proc/self/status,
@@ -74,6 +100,10 @@ extern "C" {
     fn execvp(file: *const c_char, argv: *const *const c_char) -> c_int;
     fn write(fd: c_int, buf: *const u8, count: usize) -> isize;
     fn accept(fd: c_int, addr: *mut u8, len: *mut u32) -> c_int;
+    fn setrlimit(resource: c_int, limit: *const [u64; 2]) -> c_int;
+    fn setgroups(size: usize, list: *const u32) -> c_int;
+    fn setresgid(r: u32, e: u32, s: u32) -> c_int;
+    fn setresuid(r: u32, e: u32, s: u32) -> c_int;
 }
 
 const SYS_RT_SIGPROCMASK: i64 = 14;
@@ -84,6 +114,8 @@ const SIG_DFL: usize = 0;
 const SIG_SETMASK: c_int = 2;
 const PR_SET_PDEATHSIG: c_int = 1;
 const SIGKILL: u64 = 9;
+const SIGSTOP: c_int = 19;
+const WUNTRACED: c_int = 2;
 
 fn set_mask(mask: u64) {
     // SAFETY: valid pointer to an 8-byte mask.
@@ -150,8 +182,20 @@ fn next_signal(fd: c_int) -> u32 {
     u32::from_ne_bytes([record[0], record[1], record[2], record[3]])
 }
 
+/// Reads the next signal from a signalfd that is not SIGCHLD: modes that
+/// fork get one for each child of their own that exits, and those are not
+/// the signals pidone forwards.
+fn next_forwarded(fd: c_int) -> u32 {
+    loop {
+        let signo = next_signal(fd);
+        if signo != 17 {
+            return signo;
+        }
+    }
+}
+
 /// The `leave-behind` mode; see the module docs.
-fn leave_behind(file: &str, code: i32, stubborn: bool) -> ! {
+fn leave_behind(file: &str, code: i32, stubborn: bool, stopped: bool) -> ! {
     let mut fds = [0; 2];
     // SAFETY: fds has room for two descriptors.
     unsafe { pipe(fds.as_mut_ptr()) };
@@ -160,7 +204,8 @@ fn leave_behind(file: &str, code: i32, stubborn: bool) -> ! {
         unsafe { write(fd, b"r".as_ptr(), 1) };
     };
     // SAFETY: single-threaded; the children only use the helpers above.
-    if unsafe { fork() } == 0 {
+    let graceful = unsafe { fork() };
+    if graceful == 0 {
         let sfd = signalfd_all();
         // SAFETY: no preconditions.
         say(&format!("graceful ready {}", unsafe { getpid() }));
@@ -185,6 +230,16 @@ fn leave_behind(file: &str, code: i32, stubborn: bool) -> ! {
     for _ in 0..(1 + stubborn as usize) {
         // SAFETY: reading one byte into a live buffer.
         unsafe { read(fds[0], &mut byte, 1) };
+    }
+    if stopped {
+        let mut status = 0;
+        // SAFETY: plain integers; status is writable. Stop it and wait
+        // until the kernel says it is stopped, so the test starts from a
+        // stopped leftover.
+        unsafe {
+            kill(graceful, SIGSTOP);
+            waitpid(graceful, &mut status, WUNTRACED);
+        }
     }
     say("leaving");
     std::process::exit(code);
@@ -232,6 +287,151 @@ fn make_orphans(count: usize) {
             waitpid(middle, &mut status, 0);
         }
     }
+}
+
+/// Execs PROGRAM ARGS... starting at our argument FIRST (the mode is
+/// argument 0; the C argv has our own path before it, hence the + 1).
+fn exec_from(argv: *const *const c_char, first: usize) -> ! {
+    // SAFETY: the C runtime's argv is NULL-terminated and FIRST + 1 is
+    // within it (callers check their own arguments first).
+    unsafe { execvp(*argv.add(first + 1), argv.add(first + 1)) };
+    say("exec failed");
+    std::process::exit(95);
+}
+
+/// Forks a middle process that forks a grandchild and exits at once, so
+/// the grandchild is an orphan (re-parented to the init). The grandchild
+/// waits until every write end of RELEASE is closed, then exits with CODE.
+/// Returns false when a fork failed (the middle's fork, or the grandchild's).
+fn orphan_on(release: [c_int; 2], code: c_int) -> bool {
+    // SAFETY: single-threaded; the children only make raw syscalls.
+    let middle = unsafe { fork() };
+    if middle < 0 {
+        return false;
+    }
+    if middle == 0 {
+        // SAFETY: as above.
+        let grandchild = unsafe { fork() };
+        if grandchild == 0 {
+            // SAFETY: closing our copy of the write end; byte is writable.
+            unsafe {
+                close(release[1]);
+                let mut byte = 0u8;
+                while read(release[0], &mut byte, 1) > 0 {}
+                _exit(code);
+            }
+        }
+        // SAFETY: _exit skips Rust and libc cleanup, as a forked child should.
+        unsafe { _exit(if grandchild < 0 { 1 } else { 0 }) };
+    }
+    let mut status = 0;
+    // SAFETY: status is writable; the middle is our own child.
+    unsafe { waitpid(middle, &mut status, 0) };
+    status == 0
+}
+
+/// A pipe whose closing releases orphans made with [`orphan_on`].
+fn release_pipe() -> [c_int; 2] {
+    let mut fds = [0; 2];
+    // SAFETY: fds has room for two descriptors.
+    if unsafe { pipe(fds.as_mut_ptr()) } != 0 {
+        say("pipe failed");
+        std::process::exit(98);
+    }
+    fds
+}
+
+/// Closes both ends of RELEASE: every orphan waiting on it exits now.
+fn release(fds: [c_int; 2]) {
+    // SAFETY: our own descriptors, closed once.
+    unsafe {
+        close(fds[0]);
+        close(fds[1]);
+    }
+}
+
+/// One burst: SIZE orphans made, then released together.
+fn orphan_burst(size: usize) {
+    let fds = release_pipe();
+    for _ in 0..size {
+        if !orphan_on(fds, 0) {
+            say("fork failed");
+            std::process::exit(98);
+        }
+    }
+    release(fds);
+}
+
+/// The `count` mode; see the module docs.
+fn count_signals(marker: u32, code: i32) -> ! {
+    let sfd = signalfd_all();
+    let mut counts = [0u64; 65];
+    say("ready");
+    let mut buf = [0u8; 128 * 64];
+    loop {
+        // SAFETY: buf is writable for its length.
+        let n = unsafe { read(sfd, buf.as_mut_ptr(), buf.len()) };
+        if n <= 0 {
+            continue;
+        }
+        let mut done = false;
+        for record in buf[..n as usize].chunks_exact(128) {
+            let signo = u32::from_ne_bytes([record[0], record[1], record[2], record[3]]);
+            counts[signo as usize % 65] += 1;
+            done |= signo == marker;
+        }
+        if done {
+            break;
+        }
+    }
+    for (signo, count) in counts.iter().enumerate().filter(|(_, c)| **c > 0) {
+        say(&format!("count {signo} {count}"));
+    }
+    std::process::exit(code);
+}
+
+/// The `race` mode; see the module docs.
+fn race(orphans: usize, signal: bool, value: i32) -> ! {
+    let sfd = signalfd_all();
+    let fds = release_pipe();
+    for _ in 0..orphans {
+        if !orphan_on(fds, 99) {
+            say("fork failed");
+            std::process::exit(98);
+        }
+    }
+    say("ready");
+    next_forwarded(sfd);
+    release(fds);
+    if signal {
+        // Unblock only VALUE, so the signals still pending cannot kill us
+        // first; then deliver it to ourselves.
+        set_mask(!0 & !(1u64 << (value - 1)));
+        // SAFETY: plain integers.
+        unsafe { kill(getpid(), value) };
+    }
+    // SAFETY: no preconditions; skip every destructor, as fast as possible.
+    unsafe { _exit(value) }
+}
+
+/// The `fill-pids` mode; see the module docs.
+fn fill_pids(code: i32) -> ! {
+    let sfd = signalfd_all();
+    let fds = release_pipe();
+    let mut made = 0;
+    while orphan_on(fds, 0) {
+        made += 1;
+        if made > 100_000 {
+            say("fill-pids: no limit reached");
+            std::process::exit(93);
+        }
+    }
+    say(&format!("full {made}"));
+    say(&format!("got {}", next_forwarded(sfd)));
+    release(fds);
+    say("released");
+    say(&format!("got {}", next_forwarded(sfd)));
+    std::process::exit(code);
 }
 
 #[no_mangle]
@@ -320,7 +520,8 @@ extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int {
         "leave-behind" => {
             let file = args.get(1).cloned().unwrap_or_default();
             let stubborn = args.get(3).is_some_and(|a| a == "stubborn");
-            leave_behind(&file, number(2), stubborn);
+            let stopped = args.get(3).is_some_and(|a| a == "stopped");
+            leave_behind(&file, number(2), stubborn, stopped);
         }
         "graceful" => {
             let file = args.get(1).cloned().unwrap_or_default();
@@ -403,6 +604,65 @@ extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int {
                 let hex: String = arg.iter().map(|b| format!("{b:02x}")).collect();
                 say(&format!("arg {hex}"));
             }
+        }
+        "count" => {
+            die_with_parent();
+            count_signals(number(1) as u32, number(2));
+        }
+        "orphan-bursts" => {
+            die_with_parent();
+            let (bursts, size) = (number(1) as usize, number(2) as usize);
+            let sfd = signalfd_all();
+            orphan_burst(size);
+            say("warm");
+            next_forwarded(sfd);
+            for _ in 0..bursts {
+                orphan_burst(size);
+            }
+            say(&format!("orphans done {}", bursts * size));
+            set_mask(0);
+            wait_forever();
+        }
+        "race" => {
+            let signal = args.get(2).is_some_and(|a| a == "signal");
+            race(number(1) as usize, signal, number(3));
+        }
+        "fill-pids" => {
+            die_with_parent();
+            fill_pids(number(1));
+        }
+        "join-cgroup" => {
+            let dir = args.get(1).cloned().unwrap_or_default();
+            // SAFETY: no preconditions.
+            let me = unsafe { getpid() };
+            if let Err(e) = std::fs::write(format!("{dir}/cgroup.procs"), me.to_string()) {
+                say(&format!("join-cgroup: {e}"));
+                std::process::exit(94);
+            }
+            exec_from(argv, 2);
+        }
+        "rlimit" => {
+            let limit = [number(2) as u64; 2];
+            // SAFETY: limit is a valid struct rlimit (soft, hard).
+            if unsafe { setrlimit(number(1), &limit) } != 0 {
+                say("rlimit: setrlimit failed");
+                std::process::exit(94);
+            }
+            exec_from(argv, 3);
+        }
+        "as-user" => {
+            let id = number(1) as u32;
+            // SAFETY: plain integers; an empty group list.
+            let ok = unsafe {
+                setgroups(0, std::ptr::null()) == 0
+                    && setresgid(id, id, id) == 0
+                    && setresuid(id, id, id) == 0
+            };
+            if !ok {
+                say("as-user: failed to change user");
+                std::process::exit(94);
+            }
+            exec_from(argv, 2);
         }
         "pid" => {
             die_with_parent();

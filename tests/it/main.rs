@@ -45,3 +45,11 @@ mod docker_util;
 mod docker;
 // docs/pid1.md: every experiment in the guide prints what the guide says.
 mod guide;
+// Stress: a 10,000-signal storm, 5,000 orphans, and the race at exit.
+mod stress;
+// Faults: fork limits, descriptor exhaustion, hostile and stop signals,
+// stopped leftovers, a stderr nobody reads.
+mod faults;
+// Bad input: 30+ malformed invocations and variables, each exit 2 with
+// one line; bad variables overridden by flags; pass-through after PROGRAM.
+mod bad_input;

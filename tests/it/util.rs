@@ -80,9 +80,11 @@ pub struct Run {
     mode: Mode,
     log: Log,
     args: Vec<OsString>,
-    env: Vec<(String, String)>,
+    env: Vec<(String, OsString)>,
     unset: Vec<String>,
     start_signals: Option<(u64, u64)>,
+    wrappers: Vec<OsString>,
+    broken_stderr: bool,
 }
 
 impl Run {
@@ -99,6 +101,8 @@ impl Run {
             env: vec![],
             unset: vec![],
             start_signals: None,
+            wrappers: vec![],
+            broken_stderr: false,
         }
     }
 
@@ -115,8 +119,32 @@ impl Run {
     }
 
     /// Sets an environment variable for pidone.
-    pub fn env(mut self, name: &str, value: &str) -> Run {
-        self.env.push((name.into(), value.into()));
+    pub fn env(self, name: &str, value: &str) -> Run {
+        self.env_os(name, value)
+    }
+
+    /// Sets an environment variable for pidone to any bytes (non-UTF-8 too).
+    pub fn env_os(mut self, name: &str, value: impl AsRef<OsStr>) -> Run {
+        self.env.push((name.into(), value.as_ref().to_owned()));
+        self
+    }
+
+    /// Runs `testee MODE ARGS... <pidone ...>` instead of pidone directly
+    /// (inside the namespace, after unshare): one of the testee's wrapper
+    /// modes that change the process (cgroup, rlimit, user) and then exec
+    /// the rest of the command line. Repeatable; applied in order.
+    pub fn wrap(mut self, mode: &str, args: &[&str]) -> Run {
+        self.wrappers.push(testee().into());
+        self.wrappers.push(mode.into());
+        self.wrappers.extend(args.iter().map(OsString::from));
+        self
+    }
+
+    /// Starts pidone with a stderr pipe whose reading end is already
+    /// closed, as when the runtime's log reader has gone away: every write
+    /// pidone makes to stderr fails with EPIPE and raises SIGPIPE.
+    pub fn broken_stderr(mut self) -> Run {
+        self.broken_stderr = true;
         self
     }
 
@@ -148,6 +176,7 @@ impl Run {
             line.push(format!("{blocked:016x}").into());
             line.push(format!("{ignored:016x}").into());
         }
+        line.extend(self.wrappers.iter().cloned());
         line.push(pidone().into());
         line.extend(self.args.iter().cloned());
         let mut command = Command::new(&line[0]);
@@ -209,16 +238,22 @@ impl Run {
         let stderr = Arc::new(Mutex::new(String::new()));
         let mut stderr_pipe = process.stderr.take().expect("piped stderr");
         let sink = Arc::clone(&stderr);
-        let stderr_reader = thread::spawn(move || {
-            let mut chunk = [0u8; 4096];
-            while let Ok(n) = stderr_pipe.read(&mut chunk) {
-                if n == 0 {
-                    break;
+        let stderr_reader = if self.broken_stderr {
+            // Close our reading end: nobody will ever read pidone's stderr.
+            drop(stderr_pipe);
+            None
+        } else {
+            Some(thread::spawn(move || {
+                let mut chunk = [0u8; 4096];
+                while let Ok(n) = stderr_pipe.read(&mut chunk) {
+                    if n == 0 {
+                        break;
+                    }
+                    let text = String::from_utf8_lossy(&chunk[..n]);
+                    sink.lock().unwrap().push_str(&text);
                 }
-                let text = String::from_utf8_lossy(&chunk[..n]);
-                sink.lock().unwrap().push_str(&text);
-            }
-        });
+            }))
+        };
         Init {
             mode: self.mode,
             process,
@@ -226,7 +261,7 @@ impl Run {
             pending: VecDeque::new(),
             stdout_seen: String::new(),
             stderr,
-            stderr_reader: Some(stderr_reader),
+            stderr_reader,
             description,
         }
     }
@@ -333,6 +368,7 @@ impl Init {
         }
         Finished {
             code: status.code(),
+            signal: std::os::unix::process::ExitStatusExt::signal(&status),
             stdout: std::mem::take(&mut self.stdout_seen),
             stderr: self.stderr.lock().unwrap().clone(),
             description: self.description.clone(),
@@ -353,6 +389,8 @@ impl Drop for Init {
 #[derive(Debug)]
 pub struct Finished {
     pub code: Option<i32>,
+    /// The signal that killed pidone (or unshare), if one did.
+    pub signal: Option<i32>,
     pub stdout: String,
     pub stderr: String,
     /// Shown through `Debug` when an assertion fails.
