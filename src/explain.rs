@@ -38,54 +38,55 @@ fn signal_causes(signo: i32) -> &'static str {
 
 /// The explanation of exit CODE, one or more lines, ending in a newline.
 pub fn explain(code: u8) -> String {
-    let code_i = i32::from(code);
-    let signo = code_i - 128;
-    let text = match code {
-        0 => "success: the program exited normally.".to_string(),
-        1 => "general failure: the program exited with code 1, its own catch-all error. See its logs.".to_string(),
-        2 => "usage error: the program (or a shell builtin) was called wrongly. pidone exits 2 for bad options or environment values.".to_string(),
-        125 => "the container could not start: docker run uses 125 when the daemon or runtime fails, and pidone uses it when it fails before starting the program (signalfd, fork).".to_string(),
-        126 => "the program was found but could not be executed: permission denied, a directory, or not a binary this machine can run.".to_string(),
-        127 => "the program was not found: check its path, PATH, and that the image contains it (and its dynamic loader, for a dynamically linked binary).".to_string(),
-        128 => "the program exited with code 128; no signal 0 exists, so this is its own choice (some programs use it for an invalid argument to exit).".to_string(),
-        _ if (1..=RTMAX).contains(&signo) => {
-            let mut line = format!(
-                "{code} = 128 + {signo}: killed by {} — {}.",
-                Name(signo),
-                signal_causes(signo)
-            );
-            if signo >= RTMIN {
-                line = format!(
-                    "{code} = 128 + {signo}: killed by {} — {} ({} in bash's and Docker's numbering).",
-                    Name(signo),
-                    signal_causes(signo),
-                    Name(signo).to_string().trim_start_matches("SIG")
-                );
-            }
-            match signo {
-                2 => line.push_str(" Also what a shell reports after Ctrl-C."),
-                15 => line.push_str(" The app had no handler for SIGTERM, so it died at once; that is normal for a stop."),
-                _ => {}
-            }
-            line
+    use std::fmt::Write;
+    let signo = i32::from(code) - 128;
+    let fixed = match code {
+        0 => Some("success: the program exited normally."),
+        1 => Some("general failure: the program exited with code 1, its own catch-all error. See its logs."),
+        2 => Some("usage error: the program (or a shell builtin) was called wrongly. pidone exits 2 for bad options or environment values."),
+        125 => Some("the container could not start: docker run uses 125 when the daemon or runtime fails, and pidone uses it when it fails before starting the program (signalfd, fork)."),
+        126 => Some("the program was found but could not be executed: permission denied, a directory, or not a binary this machine can run."),
+        127 => Some("the program was not found: check its path, PATH, and that the image contains it (and its dynamic loader, for a dynamically linked binary)."),
+        128 => Some("the program exited with code 128; no signal 0 exists, so this is its own choice (some programs use it for an invalid argument to exit)."),
+        _ => None,
+    };
+    // Writing to a String cannot fail.
+    let mut out = String::new();
+    if let Some(text) = fixed {
+        let _ = write!(out, "{code}: {text}");
+    } else if (1..=RTMAX).contains(&signo) {
+        let name = Name(signo).to_string();
+        let _ = write!(
+            out,
+            "{code} = 128 + {signo}: killed by {name} — {}",
+            signal_causes(signo)
+        );
+        if signo >= RTMIN {
+            let short = name.strip_prefix("SIG").unwrap_or(&name);
+            let _ = write!(out, " ({short} in bash's and Docker's numbering)");
         }
-        _ if code > 192 => format!(
-            "the program exited with code {code}. Above 128+64, so it is not a signal death: the program chose it{}.",
-            if code == 255 {
-                " (255 is often exit(-1), or ssh reporting a connection failure)"
-            } else {
-                ""
-            }
-        ),
-        _ => format!(
-            "the program exited with code {code}: an application-specific error. See its documentation and logs."
-        ),
-    };
-    let mut out = if text.starts_with(&format!("{code} = ")) {
-        text
+        out.push('.');
+        out.push_str(match signo {
+            2 => " Also what a shell reports after Ctrl-C.",
+            15 => " The app had no handler for SIGTERM, so it died at once; that is normal for a stop.",
+            _ => "",
+        });
+    } else if code > 192 {
+        let why = if code == 255 {
+            " (255 is often exit(-1), or ssh reporting a connection failure)"
+        } else {
+            ""
+        };
+        let _ = write!(
+            out,
+            "{code}: the program exited with code {code}. Above 128+64, so it is not a signal death: the program chose it{why}."
+        );
     } else {
-        format!("{code}: {text}")
-    };
+        let _ = write!(
+            out,
+            "{code}: the program exited with code {code}: an application-specific error. See its documentation and logs."
+        );
+    }
     out.push('\n');
     out
 }
