@@ -17,6 +17,7 @@ use log::LevelFilter;
 
 use crate::duration;
 use crate::exit_status::Remap;
+use crate::number;
 use crate::rewrite::Rewrite;
 use crate::signame;
 use std::time::Duration;
@@ -491,7 +492,7 @@ fn parse_signal(text: &str, what: &str) -> Result<i32, UsageError> {
 fn parse_code(text: &str, what: &str) -> Result<u8, UsageError> {
     let digits = !text.is_empty() && text.len() <= 3 && text.bytes().all(|b| b.is_ascii_digit());
     digits
-        .then(|| text.parse::<u8>().ok())
+        .then(|| number::parse::<u8>(text))
         .flatten()
         .ok_or_else(|| invalid("exit code", text, what, "expected 0-255"))
 }
@@ -578,7 +579,7 @@ fn env_log_level(env: &impl Fn(&str) -> Option<OsString>) -> Result<LevelFilter,
     }
     if let Some(value) = env_value(env, "TINI_VERBOSITY")? {
         // tini's scale: 0 errors only, 1 warnings (its default), 2 info, 3 debug.
-        return match value.parse::<u32>() {
+        return match number::parse::<u32>(&value).ok_or(()) {
             Ok(0) => Ok(LevelFilter::Error),
             Ok(1) => Ok(LevelFilter::Warn),
             Ok(2) => Ok(LevelFilter::Info),

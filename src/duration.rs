@@ -30,7 +30,7 @@ pub fn parse(text: &str) -> Option<Duration> {
     let whole: u64 = if whole.is_empty() {
         0
     } else {
-        whole.parse().ok()?
+        crate::number::parse(whole)?
     };
     // Up to millisecond precision: keep three digits of the fraction.
     let mut fraction_millis: u64 = 0;

@@ -42,6 +42,7 @@ mod exit_status;
 mod explain;
 mod fds;
 mod logging;
+mod number;
 mod oom;
 mod procfs;
 // Test only (issue 7): the panic hook, on a real panic in a child run.
@@ -102,8 +103,6 @@ unsafe extern "C" fn main(argc: libc::c_int, argv: *const *const libc::c_char) -
             err.exit_code()
         }
     };
-    // No Rust runtime to flush stdout for us on the way out.
-    let _ = std::io::stdout().flush();
     libc::c_int::from(code)
 }
 
@@ -131,6 +130,16 @@ fn report_panic(info: &std::panic::PanicHookInfo<'_>) {
     unsafe { libc::_exit(125) }
 }
 
+/// Writes TEXT to stdout and flushes it (there is no Rust runtime to flush
+/// stdout on the way out, and only these answers use stdout). Returns the
+/// exit code 0. A closed stdout is not worth a different exit code.
+fn print(text: &str) -> u8 {
+    let mut out = std::io::stdout();
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+    0
+}
+
 /// Parses, sets up, runs the child and returns pidone's exit code.
 fn run(mask: std::io::Result<Mask>, args: &[OsString]) -> Result<u8, Error> {
     let original_mask = mask.map_err(|cause| Error::Setup {
@@ -139,18 +148,9 @@ fn run(mask: std::io::Result<Mask>, args: &[OsString]) -> Result<u8, Error> {
     })?;
     let config = match cli::parse(args, |name| std::env::var_os(name))? {
         Action::Run(config) => config,
-        Action::Help => {
-            let _ = std::io::stdout().write_all(cli::USAGE.as_bytes());
-            return Ok(0);
-        }
-        Action::Version => {
-            let _ = writeln!(std::io::stdout(), "{}", cli::version());
-            return Ok(0);
-        }
-        Action::Explain(code) => {
-            let _ = std::io::stdout().write_all(explain::explain(code).as_bytes());
-            return Ok(0);
-        }
+        Action::Help => return Ok(print(cli::USAGE)),
+        Action::Version => return Ok(print(&format!("{}\n", cli::version()))),
+        Action::Explain(code) => return Ok(print(&explain::explain(code))),
     };
     logging::init(config.log_level);
     let started = start(&config, original_mask);

@@ -96,7 +96,7 @@ impl Files {
         let text = std::fs::read_to_string(&self.counter).ok()?;
         match self.key {
             Some(key) => parse_keyed(&text, key),
-            None => text.trim().parse().ok(),
+            None => crate::number::parse(text.trim()),
         }
     }
 }
@@ -177,7 +177,7 @@ fn files(dir: &str, v2: bool, v1_count: bool) -> Files {
 pub fn parse_keyed(text: &str, key: &str) -> Option<u64> {
     text.lines().find_map(|line| {
         let (k, v) = line.split_once(' ')?;
-        (k == key).then(|| v.trim().parse().ok()).flatten()
+        (k == key).then(|| crate::number::parse(v.trim())).flatten()
     })
 }
 
@@ -188,10 +188,10 @@ pub fn parse_limit(text: &str) -> Limit {
     if text == "max" {
         return Limit::Unlimited;
     }
-    match text.parse::<u64>() {
-        Ok(bytes) if bytes >= 1 << 62 => Limit::Unlimited,
-        Ok(bytes) => Limit::Bytes(bytes),
-        Err(_) => Limit::Unknown,
+    match crate::number::parse::<u64>(text) {
+        Some(bytes) if bytes >= 1 << 62 => Limit::Unlimited,
+        Some(bytes) => Limit::Bytes(bytes),
+        None => Limit::Unknown,
     }
 }
 

@@ -29,7 +29,7 @@ pub fn numeric_entries(path: &CStr) -> Option<(Vec<i32>, i32)> {
             }
             CStr::from_ptr((*entry).d_name.as_ptr())
         };
-        if let Some(n) = name.to_str().ok().and_then(|n| n.parse::<i32>().ok()) {
+        if let Some(n) = name.to_str().ok().and_then(crate::number::parse::<i32>) {
             numbers.push(n);
         }
     }
@@ -49,9 +49,9 @@ pub fn stat_ppid(name: &str) -> Option<(i32, i32)> {
 /// (pid, parent pid) from the text of a `/proc/PID/stat` file. The command
 /// name may contain spaces and parentheses, so split at the last ')'.
 pub fn parse_stat(text: &str) -> Option<(i32, i32)> {
-    let pid = text.split(' ').next()?.parse().ok()?;
+    let pid = crate::number::parse(text.split(' ').next()?)?;
     let rest = text.get(text.rfind(')')? + 1..)?;
-    let ppid = rest.split_whitespace().nth(1)?.parse().ok()?;
+    let ppid = crate::number::parse(rest.split_whitespace().nth(1)?)?;
     Some((pid, ppid))
 }
 

@@ -63,7 +63,7 @@ fn parse_number(text: &str) -> Option<i32> {
     if text.is_empty() || text.len() > 3 || !text.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    text.parse().ok()
+    crate::number::parse(text)
 }
 
 /// A signal number that displays as its name: `SIGTERM`, `SIGRTMIN+1`,

@@ -88,8 +88,11 @@ pub fn spawn(launch: &Launch<'_>) -> Result<i32, Error> {
         .workdir
         .map(|dir| CString::new(dir.as_bytes()).map_err(|_| bad_input()))
         .transpose()?;
+    // Room for the NULL at the end from the start: no regrowth.
+    let mut argv = Vec::with_capacity(argv_owned.len() + 1);
+    argv.extend(argv_owned.iter().map(|a| a.as_ptr()));
     let mut prepared = Prepared {
-        argv: argv_owned.iter().map(|a| a.as_ptr()).collect(),
+        argv,
         envp: None,
         listen_pid: std::ptr::null_mut(),
         groups: launch

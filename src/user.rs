@@ -40,8 +40,8 @@ fn passwd_entry(line: &str) -> Option<Passwd<'_>> {
     let mut fields = line.split(':');
     let name = fields.next()?;
     let _password = fields.next()?;
-    let uid = fields.next()?.parse().ok()?;
-    let gid = fields.next()?.parse().ok()?;
+    let uid = crate::number::parse(fields.next()?)?;
+    let gid = crate::number::parse(fields.next()?)?;
     let _gecos = fields.next()?;
     let home = fields.next()?;
     Some(Passwd {
@@ -57,7 +57,7 @@ fn group_entry(line: &str) -> Option<(&str, libc::gid_t, impl Iterator<Item = &s
     let mut fields = line.split(':');
     let name = fields.next()?;
     let _password = fields.next()?;
-    let gid = fields.next()?.parse().ok()?;
+    let gid = crate::number::parse(fields.next()?)?;
     let members = fields
         .next()
         .unwrap_or("")
@@ -82,7 +82,7 @@ pub fn resolve(spec: &str, passwd: &str, group: &str) -> Result<Identity, UsageE
             "invalid user '{spec}' for --user (expected USER or USER:GROUP)"
         )));
     }
-    let numeric = user.parse::<libc::uid_t>().ok();
+    let numeric = crate::number::parse::<libc::uid_t>(user);
     let entry = passwd
         .lines()
         .filter_map(passwd_entry)
@@ -103,9 +103,9 @@ pub fn resolve(spec: &str, passwd: &str, group: &str) -> Result<Identity, UsageE
     };
     let gid = match group_spec {
         None => primary,
-        Some(wanted) => match wanted.parse::<libc::gid_t>() {
-            Ok(gid) => gid,
-            Err(_) => group
+        Some(wanted) => match crate::number::parse::<libc::gid_t>(wanted) {
+            Some(gid) => gid,
+            None => group
                 .lines()
                 .filter_map(group_entry)
                 .find(|(name, _, _)| *name == wanted)
