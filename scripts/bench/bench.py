@@ -63,7 +63,7 @@ PLANS = {
     "full": {
         "startup_rounds": 3000,
         "startup_warmup": 100,
-        "signals": 5000,
+        "signals": 10000,
         "reap": [("zombies", 2000, 15), ("zombies", 10000, 15),
                  ("live", 2000, 9), ("live", 10000, 9)],
         "idle_seconds": 10,
@@ -415,6 +415,20 @@ def machine_info(pidone):
     }
 
 
+def busy_seconds():
+    """CPU seconds the whole machine has spent busy so far (/proc/stat)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields[:8]
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def own_seconds():
+    """CPU seconds used by this process and every child it has waited for
+    (benchkit, and through it every init and helper it reaped)."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
 def fmt_num(x, digits=0):
     return f"{x:,.{digits}f}"
 
@@ -502,35 +516,46 @@ def goals(results):
     idle, reap = results["idle"], results["reaping"]
     lines = ["| goal | pidone | bar | met |", "|---|---|---|---|"]
 
-    def goal(what, mine, bar, met):
-        lines.append(f"| {what} | {mine} | {bar} | {'yes' if met else '**no**'} |")
+    def goal(what, mine, bar, met, note=""):
+        verdict = "yes" if met else "**no**"
+        lines.append(f"| {what} | {mine} | {bar} | {verdict}{note} |")
+
+    def overlap(a, b):
+        """A shortfall smaller than the noise: the two IQRs overlap."""
+        return "" if a["p25"] > b["p75"] else ", within noise (the IQRs overlap)"
 
     goal("stripped static binary ≤ 450 KB", f"{fmt_num(size[me]['bytes'])} B",
          "450,000 B", size[me]["static"] and size[me]["stripped"]
          and size[me]["bytes"] <= 450_000)
-    over = {n: startup[n]["overhead_us"]["median"] for n in results["inits"]}
-    best_peer = min(peers, key=over.get)
-    goal("start + exit overhead ≤ tini's (ideally below every peer)",
-         f"{fmt_num(over[me])} µs",
-         f"tini-static {fmt_num(over[REFERENCE])} µs; best peer {best_peer} "
-         f"{fmt_num(over[best_peer])} µs",
-         over[me] <= over[REFERENCE])
+    over = {n: startup[n]["overhead_us"] for n in results["inits"]}
+    best = min(peers, key=lambda n: over[n]["median"])
+    below_all = over[me]["median"] < over[best]["median"]
+    goal("start + exit overhead no worse than tini's, ideally below every peer",
+         f"{fmt_num(over[me]['median'])} µs",
+         f"tini-static {fmt_num(over[REFERENCE]['median'])} µs; best peer {best} "
+         f"{fmt_num(over[best]['median'])} µs",
+         over[me]["median"] <= over[REFERENCE]["median"],
+         (", below every peer" if below_all else ", not below every peer")
+         if over[me]["median"] <= over[REFERENCE]["median"]
+         else overlap(over[me], over[REFERENCE]))
     goal(f"0 idle wake-ups (in {idle['seconds']} s)", str(idle[me]["voluntary"]), "0",
          idle[me]["voluntary"] == 0)
     key = max((k for k, e in reap.items() if e["shape"] == "zombies"),
               key=lambda k: reap[k]["n"])
-    times = {n: reap[key][n]["wall_ms"]["median"] for n in results["inits"]}
-    fastest = min(peers, key=times.get)
+    times = {n: reap[key][n]["wall_ms"] for n in results["inits"]}
+    fastest = min(peers, key=lambda n: times[n]["median"])
+    met = times[me]["median"] <= times[fastest]["median"]
     goal(f"reaping {reap[key]['n']:,} orphans no slower than the fastest peer "
          "(zombies handed over at once)",
-         f"{fmt_num(times[me], 1)} ms", f"{fastest} {fmt_num(times[fastest], 1)} ms",
-         times[me] <= times[fastest])
+         f"{fmt_num(times[me]['median'], 1)} ms",
+         f"{fastest} {fmt_num(times[fastest]['median'], 1)} ms", met,
+         "" if met else overlap(times[me], times[fastest]))
     p99 = {n: lat[n]["p99"] for n in results["inits"]}
     fastest = min(peers, key=p99.get)
     goal("forwarding latency p99 no worse than the fastest peer",
          f"{fmt_num(p99[me], 1)} µs", f"{fastest} {fmt_num(p99[fastest], 1)} µs",
          p99[me] <= p99[fastest])
-    goal("idle RSS ≤ tini-static's", f"{idle[me]['vmrss_kb']} kB",
+    goal("idle RSS at or below tini-static's", f"{idle[me]['vmrss_kb']} kB",
          f"{idle[REFERENCE]['vmrss_kb']} kB", idle[me]["vmrss_kb"] <= idle[REFERENCE]["vmrss_kb"])
     return "\n".join(lines)
 
@@ -541,12 +566,9 @@ def markdown(results, command):
     dock = results["docker"]
     return f"""# pidone benchmark results
 
-Measured {m['date']} on {m['os']}, kernel {m['kernel']}, {m['cpu']},
-{m['cores']} cores, {m['memory_gib']} GiB (load average before the run:
-{' '.join(m['loadavg_before'])}). pidone {m['pidone_commit']} built with
-{m['rustc']}; peers from Debian: tini {m['peers']['tini']}, dumb-init
-{m['peers']['dumb-init']}, catatonit {m['peers']['catatonit']}. Mode:
-**{results['mode']}**.
+Measured {m['date']} on {m['os']}, kernel {m['kernel']}, {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB; the run took {results['seconds']} s ({results['mode']} mode). pidone {m['pidone_commit']} built with {m['rustc']}; peers from Debian: tini {m['peers']['tini']}, dumb-init {m['peers']['dumb-init']}, catatonit {m['peers']['catatonit']}.
+
+Load caveat: the machine is shared. The load average was {' '.join(m['loadavg_before'])} before the run, and other processes kept the CPUs {m['foreign_cpu_percent']}% busy during it (CPU time that was not the benchmark's, kernel threads included: an upper bound). Alternating between the inits spreads that noise over all of them alike; it still widens the spreads and the p99s.
 
 Reproduce with:
 
@@ -735,6 +757,7 @@ def main():
             raise SystemExit(f"bench: {init.path} missing (apt-get install -y {init.package})")
 
     started = time.monotonic()
+    busy0, own0 = busy_seconds(), own_seconds()
     results = {"mode": mode, "plan": plan, "inits": [i.name for i in all_inits],
                "machine": machine_info(args.pidone)}
     with tempfile.TemporaryDirectory(prefix="pidone-bench-") as tmp:
@@ -748,8 +771,13 @@ def main():
             results["docker"] = {"skipped": "--no-docker"}
         else:
             results["docker"] = measure_docker(kit, all_inits, plan, work)
-        results["machine"]["loadavg_after"] = Path("/proc/loadavg").read_text().split()[:3]
         results["seconds"] = round(time.monotonic() - started)
+        # The load caveat: how busy the CPUs were with work that was not
+        # ours (colleagues' builds, say) while we measured. Containers' CPU
+        # (docker stop) and kernel threads count as foreign: an upper bound.
+        foreign = (busy_seconds() - busy0) - (own_seconds() - own0)
+        results["machine"]["foreign_cpu_percent"] = round(
+            max(0.0, foreign) / ((time.monotonic() - started) * os.cpu_count()) * 100, 1)
         (out / "results.json").write_text(json.dumps(results, indent=1) + "\n")
         write_reports(results, out, work, args.command, png)
     log(f"done in {results['seconds']} s: {out}/results.md, results.svg, results.json")
