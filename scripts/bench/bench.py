@@ -22,6 +22,7 @@ startup + exit   `INIT -- /bin/true` minus a bare `/bin/true` in the same
 forwarding       each init as PID 1 of its own PID namespace with a child that
                  acknowledges each signal on a pipe; from kill(init, SIGUSR1)
                  to the acknowledgement, one signal in flight; median and p99
+                 (its spread: the p99s of each tenth of the run)
 reaping          each init as PID 1 of its own PID namespace and pids cgroup;
                  time until the cgroup's pids.current (which counts zombies
                  until they are reaped) says no orphan is left. Two shapes:
@@ -39,7 +40,8 @@ docker stop      FROM scratch image per init with a static app that has no
                  alone as PID 1, where TERM is ignored and Docker waits for
                  its timeout
 
-Nothing is pinned to a CPU: the inits run as they would in a container.
+Nothing is pinned to a CPU: the inits run as they would in a container. The
+whole run happens inside one cpu cgroup (see CpuGroup for why).
 """
 
 import argparse
@@ -50,7 +52,6 @@ import platform
 import shutil
 import struct
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
