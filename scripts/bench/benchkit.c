@@ -27,13 +27,13 @@
  *
  *   reap N REPS OUT -- INIT... [::: INIT...]...
  *       For each repetition and each INIT (rotated): starts the INIT as PID
- *       1 of its own PID namespace, in a fresh pids cgroup, with `benchkit
- *       orphans N` as its child. The child makes N orphans that are already
- *       re-parented to the init and blocked, says ready, and on "go" lets
- *       all N exit at once. Timed from "go" until the cgroup's pids.current
- *       (which counts zombies until they are reaped) is back to 2: the init
- *       and its child, no orphan left, dead or alive. Also the init's own
- *       CPU time over that window, from /proc/PID/schedstat (nanoseconds).
+ *       1 of its own PID namespace, in a pids cgroup of ours, with a child
+ *       that prepares N orphans (`benchkit zombies N` or `benchkit orphans
+ *       N`), says ready, and on "go" on its stdin lets them reach the init.
+ *       Timed from "go" until the cgroup's pids.current (which counts
+ *       zombies until they are reaped) is back to 2: the init and its
+ *       child, no orphan left, dead or alive. Also the init's own CPU time
+ *       over that window, from /proc/PID/schedstat (nanoseconds).
  *       Line: "INDEX REP WALL_NS INIT_CPU_NS".
  *
  *   idle SECONDS OUT -- INIT... [::: INIT...]...
@@ -47,8 +47,13 @@
  *
  *   ack          block every signal, print "ready", then write one byte to
  *                stdout for every signal received (read from a signalfd)
- *   orphans N    make N orphans (see reap), print "ready", wait for one byte
- *                on stdin, release them, then wait forever
+ *   orphans N    make N live orphans, already re-parented to the init and
+ *                blocked on one pipe; print "ready"; on one byte on stdin
+ *                close the pipe, so all N exit at once; then wait forever
+ *   zombies N    have a helper process fork N children that exit at once
+ *                and wait (WNOWAIT) until all N are zombies; print "ready";
+ *                on one byte on stdin let the helper exit, which hands all
+ *                N zombies to the init in one go; then wait forever
  *   wait         print "ready", then pause() forever with the dispositions
  *                it was given (an app with no SIGTERM handler: as PID 1 it
  *                ignores TERM, under an init TERM kills it)
