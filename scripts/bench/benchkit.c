@@ -668,6 +668,6 @@ int main(int argc, char **argv) {
             "       benchkit latency COUNT OUT -- INIT [::: INIT]...\n"
             "       benchkit reap N REPS OUT -- INIT [::: INIT]...\n"
             "       benchkit idle MILLISECONDS OUT -- INIT [::: INIT]...\n"
-            "       benchkit ack | orphans N | wait\n");
+            "       benchkit ack | orphans N | zombies N | wait\n");
     return 2;
 }
