@@ -59,21 +59,30 @@ impl Watch {
     /// Finds our memory cgroup and reads its counter now. Never fails: a
     /// watch that found nothing simply never reports an OOM kill.
     pub fn start() -> Watch {
-        let read = |path: &str| std::fs::read_to_string(path).ok();
+        let read = crate::procfs::read_small;
         let found = locate(
             &read("/proc/self/cgroup").unwrap_or_default(),
-            &read("/proc/self/mountinfo").unwrap_or_default(),
+            || read("/proc/self/mountinfo").unwrap_or_default(),
             |dir| std::fs::metadata(dir).is_ok_and(|m| m.is_dir()),
         );
-        let files = found.map(|(dir, v2)| {
-            // Kernels before 4.13 have no oom_kill count in cgroup v1.
-            let v1_count = !v2
-                && read(&format!("{dir}/memory.oom_control"))
-                    .is_some_and(|text| parse_keyed(&text, "oom_kill").is_some());
-            files(&dir, v2, v1_count)
-        });
-        let before = files.as_ref().and_then(Files::count);
-        Watch { files, before }
+        let Some((dir, v2)) = found else {
+            return Watch {
+                files: None,
+                before: None,
+            };
+        };
+        // Kernels before 4.13 have no oom_kill count in cgroup v1. Read
+        // memory.oom_control once: it is both the test and the count.
+        let v1_count = (!v2)
+            .then(|| read(&format!("{dir}/memory.oom_control")))
+            .flatten()
+            .and_then(|text| parse_keyed(&text, "oom_kill"));
+        let files = files(&dir, v2, v1_count.is_some());
+        let before = v1_count.or_else(|| files.count());
+        Watch {
+            files: Some(files),
+            before,
+        }
     }
 
     /// Whether the OOM killer fired since [`Watch::start`]; with the limit.
@@ -83,8 +92,7 @@ impl Watch {
         if after <= self.before? {
             return None;
         }
-        let limit = std::fs::read_to_string(&files.limit)
-            .ok()
+        let limit = crate::procfs::read_small(&files.limit)
             .map_or(Limit::Unknown, |text| parse_limit(&text));
         Some(limit)
     }
@@ -93,7 +101,7 @@ impl Watch {
 impl Files {
     /// The OOM kill count now, if readable.
     fn count(&self) -> Option<u64> {
-        let text = std::fs::read_to_string(&self.counter).ok()?;
+        let text = crate::procfs::read_small(&self.counter)?;
         match self.key {
             Some(key) => parse_keyed(&text, key),
             None => crate::number::parse(text.trim()),
@@ -101,13 +109,14 @@ impl Files {
     }
 }
 
-/// Finds our memory cgroup's directory from the text of
-/// `/proc/self/cgroup` and `/proc/self/mountinfo`, and whether it is cgroup
-/// v2. IS_DIR says whether a directory exists (a parameter so the logic is
-/// testable without a cgroup filesystem).
+/// Finds our memory cgroup's directory, and whether it is cgroup v2, from
+/// the text of `/proc/self/cgroup` and (only when the hierarchy is not
+/// mounted where every runtime mounts it) `/proc/self/mountinfo`. IS_DIR
+/// says whether a directory exists (parameters, so the logic is testable
+/// without a cgroup filesystem).
 pub fn locate(
     cgroup: &str,
-    mountinfo: &str,
+    mountinfo: impl FnOnce() -> String,
     is_dir: impl Fn(&str) -> bool,
 ) -> Option<(String, bool)> {
     // cgroup v1 with a memory controller first: on hybrid systems the v2
@@ -124,29 +133,53 @@ pub fn locate(
         Some(path) => (path, false),
         None => (cgroup.lines().find_map(|l| l.strip_prefix("0::"))?, true),
     };
-    let (root, mount_point) = mountinfo.lines().find_map(|line| {
-        // id parent major:minor root mount-point options [optional...] -
-        // fstype source super-options
-        let fields: Vec<&str> = line.split(' ').collect();
-        let dash = fields.iter().position(|f| *f == "-")?;
-        let fstype = *fields.get(dash + 1)?;
-        let options = *fields.get(dash + 3)?;
-        let wanted = if v2 {
-            fstype == "cgroup2"
-        } else {
-            fstype == "cgroup" && options.split(',').any(|o| o == "memory")
-        };
-        wanted.then(|| (fields.get(3).copied(), fields.get(4).copied()))
-    })?;
-    let (root, mount_point) = (root?, mount_point?);
-    let relative = path.strip_prefix(root).unwrap_or(path).trim_matches('/');
+    // Where Docker, Podman, Kubernetes and systemd mount it. Reading and
+    // parsing mountinfo on every start cost more than all the rest of
+    // pidone's start-up together, so it is only the fallback. The mount's
+    // root is then unknown, which the joined-path test below covers: a root
+    // of "/" makes the joined path exist, a root equal to our cgroup (Docker
+    // v1 with the host's cgroup namespace) makes the mount point the cgroup.
+    let standard = if v2 {
+        "/sys/fs/cgroup"
+    } else {
+        "/sys/fs/cgroup/memory"
+    };
+    let (root, mount_point) = if is_dir(standard) {
+        ("/".to_string(), standard.to_string())
+    } else {
+        let text = mountinfo();
+        let (root, mount_point) = text.lines().find_map(|line| mount_of(line, v2))?;
+        (root.to_string(), mount_point.to_string())
+    };
+    let relative = path
+        .strip_prefix(root.as_str())
+        .unwrap_or(path)
+        .trim_matches('/');
     let joined = format!("{}/{relative}", mount_point.trim_end_matches('/'));
     let dir = if relative.is_empty() || !is_dir(&joined) {
-        mount_point.to_string()
+        mount_point
     } else {
         joined
     };
     Some((dir, v2))
+}
+
+/// (root, mount point) from a `/proc/self/mountinfo` LINE when it mounts the
+/// v2 hierarchy (V2) or the v1 memory controller:
+/// `id parent major:minor root mount-point options [optional...] - fstype
+/// source super-options`.
+fn mount_of(line: &str, v2: bool) -> Option<(&str, &str)> {
+    let mut fields = line.split(' ');
+    let root = fields.nth(3)?;
+    let mount_point = fields.next()?;
+    let mut fs = fields.skip_while(|f| *f != "-").skip(1);
+    let (fstype, _source, options) = (fs.next()?, fs.next()?, fs.next()?);
+    let wanted = if v2 {
+        fstype == "cgroup2"
+    } else {
+        fstype == "cgroup" && options.split(',').any(|o| o == "memory")
+    };
+    wanted.then_some((root, mount_point))
 }
 
 /// The counter and limit files in cgroup directory DIR. V1_COUNT: the v1
@@ -234,36 +267,56 @@ mod tests {
     #[test]
     fn finds_the_memory_cgroup() {
         let dir = |cgroup: &str, mounts: &str, exists: &dyn Fn(&str) -> bool| {
-            locate(cgroup, mounts, exists)
+            locate(cgroup, || mounts.to_string(), exists)
         };
-        let yes = |_: &str| true;
+        // Only the mount points themselves exist (not the standard ones):
+        // the answer must come from mountinfo.
+        let custom = |p: &str| p.starts_with("/custom");
+        let v1_custom = V1_MOUNTS_HOST_NS.replace("/sys/fs/cgroup", "/custom");
         // Docker, cgroup v1, host cgroup namespace: the mount is the cgroup.
         assert_eq!(
-            dir(V1_CGROUP, V1_MOUNTS_HOST_NS, &yes),
+            dir(V1_CGROUP, &v1_custom, &custom),
+            Some(("/custom/memory".into(), false))
+        );
+        // The same at the standard place, without reading mountinfo.
+        let standard_only = |p: &str| p == "/sys/fs/cgroup/memory";
+        assert_eq!(
+            locate(V1_CGROUP, || panic!("mountinfo read"), standard_only),
             Some(("/sys/fs/cgroup/memory".into(), false))
         );
         // On the host: the cgroup is a directory below the mount.
         let cgroup = "5:memory:/pidone-test\n";
+        let yes = |_: &str| true;
         assert_eq!(
-            dir(cgroup, V1_MOUNTS_HOST, &yes),
+            locate(cgroup, || panic!("mountinfo read"), yes),
             Some(("/sys/fs/cgroup/memory/pidone-test".into(), false))
+        );
+        let v1_host_custom = V1_MOUNTS_HOST.replace("/sys/fs/cgroup", "/custom");
+        assert_eq!(
+            dir(cgroup, &v1_host_custom, &custom),
+            Some(("/custom/memory/pidone-test".into(), false))
         );
         // A joined path that does not exist falls back to the mount point.
         assert_eq!(
-            dir(cgroup, V1_MOUNTS_HOST, &|_| false),
-            Some(("/sys/fs/cgroup/memory".into(), false))
+            dir(cgroup, &v1_host_custom, &|p: &str| p == "/custom/memory"),
+            Some(("/custom/memory".into(), false))
         );
         // cgroup v2 with a private namespace: "/" is the mount itself.
         assert_eq!(
-            dir(V2_CGROUP, V2_MOUNTS, &yes),
+            locate(V2_CGROUP, || panic!("mountinfo read"), yes),
             Some(("/sys/fs/cgroup".into(), true))
         );
         assert_eq!(
-            dir("0::/app.slice/x\n", V2_MOUNTS, &yes),
+            locate("0::/app.slice/x\n", || panic!("mountinfo read"), yes),
             Some(("/sys/fs/cgroup/app.slice/x".into(), true))
         );
+        let v2_custom = V2_MOUNTS.replace("/sys/fs/cgroup", "/custom");
+        assert_eq!(
+            dir("0::/app.slice/x\n", &v2_custom, &custom),
+            Some(("/custom/app.slice/x".into(), true))
+        );
         // Nothing mounted: no claim.
-        assert_eq!(dir(V1_CGROUP, "", &yes), None);
+        assert_eq!(dir(V1_CGROUP, "", &|_| false), None);
         assert_eq!(dir("", V2_MOUNTS, &yes), None);
     }
 

@@ -137,7 +137,8 @@ pub fn resolve(spec: &str, passwd: &str, group: &str) -> Result<Identity, UsageE
 /// Resolves SPEC against this machine's (this image's) `/etc/passwd` and
 /// `/etc/group`; a missing file counts as empty.
 pub fn resolve_here(spec: &str) -> Result<Identity, UsageError> {
-    let read = |path: &str| std::fs::read_to_string(path).unwrap_or_default();
+    // The files grow past read_small's first kilobyte as needed.
+    let read = |path: &str| crate::procfs::read_small(path).unwrap_or_default();
     resolve(spec, &read("/etc/passwd"), &read("/etc/group"))
 }
 
