@@ -102,11 +102,7 @@ fn fill_and_recover(run: Run, log: Log, what: &str) -> usize {
     out.assert_code(42);
     assert_eq!(out.log_lines("WARN"), Vec::<&str>::new(), "{out:#?}");
     if log == Log::Debug {
-        let reaped = out
-            .log_lines("DEBUG")
-            .iter()
-            .filter(|l| l.contains("reaped orphan"))
-            .count();
+        let reaped = out.reaped_orphans();
         assert_eq!(reaped, made, "{what}: {out:#?}");
     }
     made

@@ -62,11 +62,7 @@ fn pause_as_pid1_reaps_orphans_of_processes_that_join_the_namespace() {
         let out = init.finish();
         out.assert_code(0);
         if log == Log::Debug {
-            let reaped = out
-                .log_lines("DEBUG")
-                .iter()
-                .filter(|l| l.contains("reaped orphan"))
-                .count();
+            let reaped = out.reaped_orphans();
             assert!(reaped >= 200, "reaped {reaped}: {out:#?}");
         }
     }

@@ -24,11 +24,7 @@ fn a_thousand_orphans_are_all_reaped_while_the_child_runs() {
         out.assert_code(143);
         if log == Log::Debug {
             // Proof that pidone itself reaped them (not some other init).
-            let reaped = out
-                .log_lines("DEBUG")
-                .iter()
-                .filter(|l| l.contains("reaped orphan"))
-                .count();
+            let reaped = out.reaped_orphans();
             assert_eq!(reaped, 1000, "{}", out.stderr);
         }
     }

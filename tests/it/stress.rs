@@ -141,11 +141,7 @@ fn orphan_storm_of_5000_all_reaped_and_memory_does_not_grow() {
         init.signal(libc::SIGTERM);
         let out = init.finish();
         out.assert_code(143);
-        let reaped = out
-            .log_lines("DEBUG")
-            .iter()
-            .filter(|l| l.contains("reaped orphan"))
-            .count();
+        let reaped = out.reaped_orphans();
         if log == Log::Debug {
             assert_eq!(reaped, BURST * (BURSTS + 1), "{what}");
         }
@@ -261,11 +257,7 @@ fn race_at_exit_always_returns_the_main_childs_own_status() {
             assert!(out.log_lines("WARN").is_empty(), "{what}: {out:#?}");
             if log == Log::Debug {
                 // pidone exits only when no child is left: it reaped them all.
-                let reaped = out
-                    .log_lines("DEBUG")
-                    .iter()
-                    .filter(|l| l.contains("reaped orphan"))
-                    .count();
+                let reaped = out.reaped_orphans();
                 assert_eq!(reaped.to_string(), RACE_ORPHANS, "{what}: {out:#?}");
                 orphans_reaped += reaped;
             }

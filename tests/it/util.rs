@@ -405,6 +405,14 @@ impl Finished {
         self
     }
 
+    /// How many orphans pidone logged as reaped (at debug level).
+    pub fn reaped_orphans(&self) -> usize {
+        self.log_lines("DEBUG")
+            .iter()
+            .filter(|l| l.contains("reaped orphan"))
+            .count()
+    }
+
     /// The stderr lines that are pidone log lines at LEVEL.
     pub fn log_lines(&self, level: &str) -> Vec<&str> {
         let prefix = format!("[{level} pidone (");
