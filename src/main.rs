@@ -32,6 +32,7 @@
     )
 )]
 
+mod allocator;
 mod cli;
 // Test only (issue 7): a randomized run of cli::parse.
 #[cfg(test)]
@@ -66,6 +67,10 @@ use std::os::unix::ffi::OsStrExt;
 use log::{debug, info, warn};
 
 use crate::cli::{Action, Config};
+
+/// Out of memory means one line and exit 125 (see `allocator`).
+#[global_allocator]
+static ALLOCATOR: allocator::ExitOnOom = allocator::ExitOnOom;
 use crate::error::Error;
 use crate::exit_status::Fate;
 use crate::signals::{Mask, SignalFd};

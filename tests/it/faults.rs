@@ -428,3 +428,54 @@ fn regression_a_termination_log_fifo_without_a_reader_never_hangs_pidone() {
         );
     }
 }
+
+#[test]
+fn regression_out_of_memory_is_one_line_and_125_never_an_abort() {
+    // Rust's default on a failed allocation printed "memory allocation of
+    // 72 bytes failed" twice and aborted (134). Sweep RLIMIT_AS across the
+    // range where the static pidone still starts but runs out of memory
+    // (about 600 KB here); pidone, or the pidone it starts, must then say
+    // one line and exit 125. Below the range the kernel cannot even start
+    // the process and kills it with SIGSEGV before any code of ours runs:
+    // accepted, and counted, but not pidone's to handle.
+    const RLIMIT_AS: &str = "9";
+    let pidone = crate::docker_util::static_pidone();
+    let (mut out_of_memory, mut worked) = (0, 0);
+    for kb in (400..=1_024).step_by(8) {
+        let bytes = (kb * 1024).to_string();
+        let out = std::process::Command::new(util::testee())
+            .args(["rlimit", RLIMIT_AS, &bytes])
+            .arg(pidone)
+            .args(["-s", "--"])
+            .arg(pidone)
+            .arg("--version")
+            .env_remove("PIDONE_LOG")
+            .env("RUST_BACKTRACE", "1")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let what = format!("RLIMIT_AS {kb} KB: {:?} {stderr:?}", out.status);
+        assert!(!stderr.contains("memory allocation of"), "{what}");
+        assert!(!stderr.contains("backtrace"), "{what}");
+        assert_ne!(out.status.code(), Some(134), "{what}");
+        match out.status.code() {
+            Some(0) => worked += 1,
+            Some(125) => {
+                assert_eq!(stderr.lines().count(), 1, "{what}");
+                assert!(stderr.starts_with("pidone: "), "{what}");
+                if stderr.contains("out of memory") {
+                    out_of_memory += 1;
+                }
+            }
+            // Killed by the kernel before main (no stack or no room to map).
+            None => {}
+            Some(_) => panic!("unexpected: {what}"),
+        }
+    }
+    eprintln!("RLIMIT_AS sweep: {out_of_memory} out-of-memory exits, {worked} normal runs");
+    assert!(
+        out_of_memory >= 1,
+        "the sweep never reached pidone's out-of-memory path"
+    );
+    assert!(worked >= 1, "the sweep never let pidone run normally");
+}
