@@ -348,18 +348,29 @@ static void stop(struct init *init) {
         close(init->in);
 }
 
-/* Reads "FIELD:  VALUE" from /proc/PID/status as a number (-1 if absent). */
-static long status_field(pid_t pid, const char *field) {
-    char path[64], buf[4096];
-    snprintf(path, sizeof path, "/proc/%d/status", pid);
+/*
+ * Reads /proc/PID/NAME into BUF (SIZE bytes), NUL-terminated. Returns 0, or
+ * -1 when the file cannot be read (the process is gone) or is empty.
+ */
+static int read_proc(pid_t pid, const char *name, char *buf, size_t size) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/%s", pid, name);
     int fd = open(path, O_RDONLY);
     if (fd < 0)
         return -1;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
+    ssize_t n = read(fd, buf, size - 1);
     close(fd);
     if (n <= 0)
         return -1;
     buf[n] = 0;
+    return 0;
+}
+
+/* Reads "FIELD:  VALUE" from /proc/PID/status as a number (-1 if absent). */
+static long status_field(pid_t pid, const char *field) {
+    char buf[4096];
+    if (read_proc(pid, "status", buf, sizeof buf) < 0)
+        return -1;
     size_t len = strlen(field);
     for (char *line = buf; line && *line; line = strchr(line, '\n')) {
         if (*line == '\n')
@@ -372,16 +383,9 @@ static long status_field(pid_t pid, const char *field) {
 
 /* The init's CPU time so far in ns (first field of /proc/PID/schedstat). */
 static int64_t cpu_ns(pid_t pid) {
-    char path[64], buf[256];
-    snprintf(path, sizeof path, "/proc/%d/schedstat", pid);
-    int fd = open(path, O_RDONLY);
-    if (fd < 0)
+    char buf[256];
+    if (read_proc(pid, "schedstat", buf, sizeof buf) < 0)
         return -1;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-        return -1;
-    buf[n] = 0;
     return strtoll(buf, NULL, 10);
 }
 
@@ -393,15 +397,8 @@ static int64_t cpu_ns(pid_t pid) {
  */
 static int in_main_wait(pid_t pid) {
     char path[64], buf[256], link[64];
-    snprintf(path, sizeof path, "/proc/%d/syscall", pid);
-    int fd = open(path, O_RDONLY);
-    if (fd < 0)
+    if (read_proc(pid, "syscall", buf, sizeof buf) < 0)
         return 0;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-        return 0;
-    buf[n] = 0;
     char *rest;
     long nr = strtol(buf, &rest, 10);
     if (nr == SYS_rt_sigtimedwait)
