@@ -13,18 +13,17 @@
 //! are swept by the next run. Every docker command runs under a deadline.
 
 use std::ffi::OsStr;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::os::unix::fs::symlink;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::OnceLock;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::util::DEADLINE;
+use crate::util::{Captured, DEADLINE};
 
 /// The label every image and container of ours carries; its value is the pid
 /// of the test process that made it.
@@ -339,131 +338,44 @@ impl Drop for Container {
 /// An attached `docker run` (or anything whose stdout is a container's):
 /// stdout lines arrive on a channel, stderr is collected.
 pub struct Attached {
+    // Dropped first: the command is killed before the container goes.
+    captured: Captured,
     pub container: Container,
-    process: Child,
-    lines: Receiver<String>,
-    seen: String,
-    stderr: Arc<Mutex<String>>,
-    description: String,
 }
 
 impl Attached {
     /// Spawns COMMAND (stdout and stderr piped) for CONTAINER.
-    pub fn start(mut command: Command, container: Container) -> Attached {
-        command.stdout(Stdio::piped()).stderr(Stdio::piped());
+    pub fn start(command: Command, container: Container) -> Attached {
         let description = format!("{command:?}");
-        let mut process = command
-            .spawn()
-            .unwrap_or_else(|e| panic!("spawn {description}: {e}"));
-        let (sender, lines) = mpsc::channel();
-        let stdout = process.stdout.take().expect("piped stdout");
-        thread::spawn(move || {
-            for line in BufReader::new(stdout).split(b'\n') {
-                let Ok(line) = line else { break };
-                // A terminal's output ends lines with \r\n.
-                let text = String::from_utf8_lossy(&line);
-                if sender
-                    .send(text.trim_end_matches('\r').to_string())
-                    .is_err()
-                {
-                    break;
-                }
-            }
-        });
-        let stderr = Arc::new(Mutex::new(String::new()));
-        let mut pipe = process.stderr.take().expect("piped stderr");
-        let sink = Arc::clone(&stderr);
-        thread::spawn(move || {
-            let mut chunk = [0u8; 4096];
-            while let Ok(n) = pipe.read(&mut chunk) {
-                if n == 0 {
-                    break;
-                }
-                sink.lock()
-                    .unwrap()
-                    .push_str(&String::from_utf8_lossy(&chunk[..n]));
-            }
-        });
         Attached {
+            captured: Captured::spawn(command, description, true),
             container,
-            process,
-            lines,
-            seen: String::new(),
-            stderr,
-            description,
         }
-    }
-
-    /// Panics with everything known about this run.
-    pub fn fail(&self, why: &str) -> ! {
-        panic!(
-            "{why}\n  run: {}\n  stdout so far:\n{}\n  stderr so far:\n{}",
-            self.description,
-            self.seen,
-            self.stderr.lock().unwrap()
-        )
     }
 
     /// Waits for the exact stdout line WANT; earlier lines are skipped.
     pub fn expect(&mut self, want: &str) {
         let deadline = Instant::now() + DEADLINE;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(line) => {
-                    self.seen.push_str(&line);
-                    self.seen.push('\n');
-                    if line == want {
-                        return;
-                    }
-                }
-                Err(RecvTimeoutError::Timeout) => {
-                    self.fail(&format!("timed out waiting for the line {want:?}"))
-                }
-                Err(RecvTimeoutError::Disconnected) => {
-                    self.fail(&format!("output ended while waiting for {want:?}"))
-                }
-            }
-        }
+        while self.captured.next_line(deadline, want) != want {}
     }
 
     /// The command's stdin, if it was piped (once).
     pub fn take_stdin(&mut self) -> Option<std::process::ChildStdin> {
-        self.process.stdin.take()
+        self.captured.process.stdin.take()
     }
 
     /// Waits (bounded) for the command to exit; returns its exit code and
     /// everything it printed. The container stays until `self` is dropped,
-    /// so it can still be inspected.
+    /// so it can still be inspected. (Dropping kills the command first;
+    /// the container guard, dropped right after, removes the container.)
     pub fn finish(&mut self) -> Ended {
-        let deadline = Instant::now() + COMMAND_DEADLINE;
-        let status = loop {
-            match self.process.try_wait() {
-                Ok(Some(status)) => break status,
-                Ok(None) if Instant::now() < deadline => thread::sleep(Duration::from_millis(10)),
-                _ => self.fail("the attached command did not exit in time"),
-            }
-        };
-        // The pipes are closed: whatever is left is already on its way.
-        while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(2)) {
-            self.seen.push_str(&line);
-            self.seen.push('\n');
-        }
-        let stderr = self.stderr.lock().unwrap().clone();
+        let (status, stdout, stderr) = self.captured.wait(COMMAND_DEADLINE, "the attached command");
         Ended {
             code: status.code(),
-            stdout: std::mem::take(&mut self.seen),
+            stdout,
             stderr,
-            description: self.description.clone(),
+            description: self.captured.description.clone(),
         }
-    }
-}
-
-impl Drop for Attached {
-    fn drop(&mut self) {
-        let _ = self.process.kill();
-        let _ = self.process.wait();
-        // The container guard, dropped right after, removes the container.
     }
 }
 

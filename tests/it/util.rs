@@ -10,7 +10,7 @@ use std::collections::VecDeque;
 use std::ffi::{OsStr, OsString};
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::thread;
@@ -217,52 +217,14 @@ impl Run {
     /// Starts pidone with stdout and stderr captured, stdin empty.
     pub fn start(self) -> Init {
         let mut command = self.command();
-        command
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+        command.stdin(Stdio::null());
         let description = format!("{:?} {:?} {:?}", self.mode, self.log, command);
-        let mut process = command
-            .spawn()
-            .unwrap_or_else(|e| panic!("spawn {description}: {e}"));
-        let (sender, lines) = mpsc::channel();
-        let stdout = process.stdout.take().expect("piped stdout");
-        thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if sender.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let stderr = Arc::new(Mutex::new(String::new()));
-        let mut stderr_pipe = process.stderr.take().expect("piped stderr");
-        let sink = Arc::clone(&stderr);
-        let stderr_reader = if self.broken_stderr {
-            // Close our reading end: nobody will ever read pidone's stderr.
-            drop(stderr_pipe);
-            None
-        } else {
-            Some(thread::spawn(move || {
-                let mut chunk = [0u8; 4096];
-                while let Ok(n) = stderr_pipe.read(&mut chunk) {
-                    if n == 0 {
-                        break;
-                    }
-                    let text = String::from_utf8_lossy(&chunk[..n]);
-                    sink.lock().unwrap().push_str(&text);
-                }
-            }))
-        };
+        // With broken_stderr, nobody will ever read pidone's stderr.
+        let captured = Captured::spawn(command, description, !self.broken_stderr);
         Init {
             mode: self.mode,
-            process,
-            lines,
+            captured,
             pending: VecDeque::new(),
-            stdout_seen: String::new(),
-            stderr,
-            stderr_reader,
-            description,
         }
     }
 
@@ -272,29 +234,137 @@ impl Run {
     }
 }
 
-/// A running pidone.
-pub struct Init {
-    mode: Mode,
-    process: Child,
+/// A spawned process whose stdout lines arrive on a channel and whose
+/// stderr is collected; what the pidone harness (`Init`) and the Docker
+/// harness (`docker_util::Attached`) share. Failures show the command and
+/// everything it printed so far.
+pub struct Captured {
+    pub process: Child,
     lines: Receiver<String>,
-    pending: VecDeque<String>,
-    stdout_seen: String,
+    /// Every stdout line received so far.
+    seen: String,
     stderr: Arc<Mutex<String>>,
     stderr_reader: Option<thread::JoinHandle<()>>,
-    description: String,
+    pub description: String,
 }
 
-impl Init {
+impl Captured {
+    /// Spawns COMMAND with stdout and stderr piped. Without KEEP_STDERR the
+    /// reading end of stderr is closed at once (a log reader that is gone).
+    pub fn spawn(mut command: Command, description: String, keep_stderr: bool) -> Captured {
+        command.stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut process = command
+            .spawn()
+            .unwrap_or_else(|e| panic!("spawn {description}: {e}"));
+        let (sender, lines) = mpsc::channel();
+        let stdout = process.stdout.take().expect("piped stdout");
+        thread::spawn(move || {
+            for line in BufReader::new(stdout).split(b'\n') {
+                let Ok(line) = line else { break };
+                // A terminal's output ends lines with \r\n.
+                let text = String::from_utf8_lossy(&line);
+                if sender
+                    .send(text.trim_end_matches('\r').to_string())
+                    .is_err()
+                {
+                    break;
+                }
+            }
+        });
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let mut pipe = process.stderr.take().expect("piped stderr");
+        let sink = Arc::clone(&stderr);
+        let stderr_reader = keep_stderr.then(|| {
+            thread::spawn(move || {
+                let mut chunk = [0u8; 4096];
+                while let Ok(n) = pipe.read(&mut chunk) {
+                    if n == 0 {
+                        break;
+                    }
+                    let text = String::from_utf8_lossy(&chunk[..n]);
+                    sink.lock().unwrap().push_str(&text);
+                }
+            })
+        });
+        Captured {
+            process,
+            lines,
+            seen: String::new(),
+            stderr,
+            stderr_reader,
+            description,
+        }
+    }
+
     /// Panics with everything known about this run.
     pub fn fail(&self, why: &str) -> ! {
         panic!(
             "{why}\n  run: {}\n  stdout so far:\n{}\n  stderr so far:\n{}",
             self.description,
-            self.stdout_seen,
+            self.seen,
             self.stderr.lock().unwrap()
         )
     }
 
+    /// The next stdout line, by DEADLINE; fails naming WHAT otherwise.
+    pub fn next_line(&mut self, deadline: Instant, what: &str) -> String {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match self.lines.recv_timeout(left) {
+            Ok(line) => {
+                self.seen.push_str(&line);
+                self.seen.push('\n');
+                line
+            }
+            Err(RecvTimeoutError::Timeout) => {
+                self.fail(&format!("timed out waiting for a line: {what}"))
+            }
+            Err(RecvTimeoutError::Disconnected) => {
+                self.fail(&format!("stdout closed while waiting for: {what}"))
+            }
+        }
+    }
+
+    /// Waits up to TIMEOUT for the process to exit (failing with WHAT
+    /// otherwise); returns its status, all of its stdout and its stderr.
+    pub fn wait(&mut self, timeout: Duration, what: &str) -> (ExitStatus, String, String) {
+        let deadline = Instant::now() + timeout;
+        let status = loop {
+            match self.process.try_wait() {
+                Ok(Some(status)) => break status,
+                Ok(None) if Instant::now() < deadline => thread::sleep(Duration::from_millis(10)),
+                Ok(None) => self.fail(&format!("{what} did not exit in time")),
+                Err(e) => self.fail(&format!("wait failed: {e}")),
+            }
+        };
+        // The pipes close with the process, unless something it started
+        // still holds them: give the readers a bounded moment to finish.
+        if let Some(reader) = self.stderr_reader.take() {
+            let _ = try_poll(|| reader.is_finished().then_some(()));
+        }
+        while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(1)) {
+            self.seen.push_str(&line);
+            self.seen.push('\n');
+        }
+        let stderr = self.stderr.lock().unwrap().clone();
+        (status, std::mem::take(&mut self.seen), stderr)
+    }
+}
+
+impl Drop for Captured {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+/// A running pidone.
+pub struct Init {
+    mode: Mode,
+    captured: Captured,
+    pending: VecDeque<String>,
+}
+
+impl Init {
     /// Waits for the first stdout line matching WANT (consuming it) and
     /// returns it; other lines are kept for later calls.
     pub fn line_where(&mut self, what: &str, want: impl Fn(&str) -> bool) -> String {
@@ -303,23 +373,11 @@ impl Init {
         }
         let deadline = Instant::now() + DEADLINE;
         loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(line) => {
-                    self.stdout_seen.push_str(&line);
-                    self.stdout_seen.push('\n');
-                    if want(&line) {
-                        return line;
-                    }
-                    self.pending.push_back(line);
-                }
-                Err(RecvTimeoutError::Timeout) => {
-                    self.fail(&format!("timed out waiting for a line: {what}"))
-                }
-                Err(RecvTimeoutError::Disconnected) => {
-                    self.fail(&format!("stdout closed while waiting for: {what}"))
-                }
+            let line = self.captured.next_line(deadline, what);
+            if want(&line) {
+                return line;
             }
+            self.pending.push_back(line);
         }
     }
 
@@ -330,13 +388,15 @@ impl Init {
 
     /// The host pid of pidone itself (what a runtime would signal).
     pub fn pid(&self) -> i32 {
-        let top = self.process.id() as i32;
+        let top = self.captured.process.id() as i32;
         match self.mode {
             Mode::Subreaper | Mode::Plain => top,
             // unshare forks pidone; wait until the child has exec'd pidone.
-            Mode::Pid1 => poll(&self.description, "pidone to start under unshare", || {
-                children(top).into_iter().find(|&pid| exe(pid) != exe(top))
-            }),
+            Mode::Pid1 => poll(
+                &self.captured.description,
+                "pidone to start under unshare",
+                || children(top).into_iter().find(|&pid| exe(pid) != exe(top)),
+            ),
         }
     }
 
@@ -349,39 +409,14 @@ impl Init {
 
     /// Waits (bounded) for pidone to exit and returns what it did.
     pub fn finish(mut self) -> Finished {
-        let deadline = Instant::now() + DEADLINE;
-        let status = loop {
-            match self.process.try_wait() {
-                Ok(Some(status)) => break status,
-                Ok(None) if Instant::now() < deadline => thread::sleep(Duration::from_millis(10)),
-                Ok(None) => self.fail("pidone did not exit in time"),
-                Err(e) => self.fail(&format!("wait failed: {e}")),
-            }
-        };
-        if let Some(reader) = self.stderr_reader.take() {
-            let _ = reader.join();
-        }
-        // Whatever stdout is left has been sent by now (the pipe closed).
-        while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(1)) {
-            self.stdout_seen.push_str(&line);
-            self.stdout_seen.push('\n');
-        }
+        let (status, stdout, stderr) = self.captured.wait(DEADLINE, "pidone");
         Finished {
             code: status.code(),
             signal: std::os::unix::process::ExitStatusExt::signal(&status),
-            stdout: std::mem::take(&mut self.stdout_seen),
-            stderr: self.stderr.lock().unwrap().clone(),
-            description: self.description.clone(),
+            stdout,
+            stderr,
+            description: self.captured.description.clone(),
         }
-    }
-}
-
-impl Drop for Init {
-    fn drop(&mut self) {
-        // Killing unshare kills pidone (--kill-child), which ends the
-        // namespace; in subreaper mode testee dies with its parent.
-        let _ = self.process.kill();
-        let _ = self.process.wait();
     }
 }
 
