@@ -10,12 +10,12 @@
 //! only read (and so can only be an error) when no flag decides.
 
 use std::ffi::{OsStr, OsString};
-use std::fmt;
 use std::os::unix::ffi::OsStrExt;
 
 use log::LevelFilter;
 
 use crate::duration;
+pub use crate::error::UsageError;
 use crate::exit_status::Remap;
 use crate::number;
 use crate::rewrite::Rewrite;
@@ -72,17 +72,6 @@ pub enum Action {
     Version,
     /// Print what this exit code means and exit 0.
     Explain(u8),
-}
-
-/// A malformed command line or environment: one line naming the bad value.
-/// pidone prints it with a hint to `--help` and exits 2.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct UsageError(pub String);
-
-impl fmt::Display for UsageError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
 }
 
 /// The version line. Its shape, `<name> version X.Y.Z - git.<commit>`, is

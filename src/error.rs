@@ -1,4 +1,6 @@
 //! pidone's own failures, each with the exit code the contract gives it.
+//! At the bottom of the module graph: it imports nothing of pidone's, so
+//! the code that forks the child does not depend on the argument parser.
 //!
 //! Only failures *before the child exists* are errors: after that pidone is
 //! not allowed to bail out (an init that dies takes the container with it),
@@ -9,7 +11,16 @@ use std::ffi::OsString;
 use std::fmt;
 use std::io;
 
-use crate::cli::UsageError;
+/// A malformed command line or environment: one line naming the bad value.
+/// pidone prints it with a hint to `--help` and exits 2.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UsageError(pub String);
+
+impl fmt::Display for UsageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
 
 /// Why pidone could not start the child.
 #[derive(Debug)]

@@ -53,3 +53,5 @@ mod faults;
 // Bad input: 30+ malformed invocations and variables, each exit 2 with
 // one line; bad variables overridden by flags; pass-through after PROGRAM.
 mod bad_input;
+// A panic in pidone prints one line and exits 125, never a backtrace.
+mod panic_hook;

@@ -2,9 +2,9 @@
 //! never a backtrace, even with `RUST_BACKTRACE=full`.
 //!
 //! The shipped binary has no input that panics (that is the point of the
-//! clippy deny list in `main.rs`), and a test-only trigger in it would be a
-//! backdoor. So this test runs the unit-test binary itself again as a child
-//! process, which installs the same hook `main` installs (`report_panic`)
+//! clippy deny list in `lib.rs`), and a test-only trigger in it would be a
+//! backdoor. So this test runs the integration-test binary itself again as a child
+//! process, which installs the same hook `main` installs (`pidone::report_panic`)
 //! and then panics for real; the parent checks what the child printed and
 //! how it ended. What it does not cover: that `main` installs the hook
 //! first thing, which is one line there to read.
@@ -17,7 +17,7 @@ const CHILD: &str = "PIDONE_PANIC_HOOK_CHILD";
 #[test]
 fn a_panic_prints_one_line_and_exits_125_never_a_backtrace() {
     if std::env::var_os(CHILD).is_some() {
-        std::panic::set_hook(Box::new(crate::report_panic));
+        std::panic::set_hook(Box::new(pidone::report_panic));
         let why = String::from("deliberate\npanic");
         panic!("{why}");
     }
@@ -25,7 +25,7 @@ fn a_panic_prints_one_line_and_exits_125_never_a_backtrace() {
     let out = Command::new(me)
         .args([
             "--exact",
-            "panic_hook_test::a_panic_prints_one_line_and_exits_125_never_a_backtrace",
+            "panic_hook::a_panic_prints_one_line_and_exits_125_never_a_backtrace",
             "--nocapture",
             "--test-threads=1",
         ])
@@ -38,7 +38,7 @@ fn a_panic_prints_one_line_and_exits_125_never_a_backtrace() {
     let lines: Vec<&str> = stderr.lines().collect();
     assert_eq!(lines.len(), 1, "exactly one line: {stderr}");
     assert!(
-        lines[0].starts_with("pidone: internal error at src/panic_hook_test.rs:"),
+        lines[0].starts_with("pidone: internal error at tests/it/panic_hook.rs:"),
         "{stderr}"
     );
     assert!(lines[0].ends_with(": deliberate panic"), "{stderr}");
