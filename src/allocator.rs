@@ -17,12 +17,10 @@ pub struct ExitOnOom;
 /// Writes the one line and exits 125 without running anything else.
 fn out_of_memory() -> ! {
     const LINE: &[u8] = b"pidone: failed to allocate memory: out of memory\n";
-    // SAFETY: write from a static buffer and _exit are async-signal-safe
-    // and allocate nothing.
-    unsafe {
-        libc::write(libc::STDERR_FILENO, LINE.as_ptr().cast(), LINE.len());
-        libc::_exit(125)
-    }
+    // std's stderr handle is a static: borrowing its descriptor allocates
+    // nothing, and neither does one write from a static buffer.
+    let _ = nix::unistd::write(std::io::stderr(), LINE);
+    crate::sys::exit_now(125)
 }
 
 /// Returns PTR, or exits when it is null.

@@ -8,21 +8,25 @@
 //! should be. Rust's runtime normally guards against this before `main`;
 //! pidone has its own entry point (see `main.rs`), so it does it here.
 
-use crate::procfs;
+use std::os::fd::{AsRawFd, IntoRawFd, RawFd};
 
-/// Opens `/dev/null` onto whichever of descriptors 0–2 is closed. Failures
+use nix::fcntl::{open, OFlag};
+use nix::sys::stat::Mode;
+
+use crate::{procfs, sys};
+
+/// Opens `/dev/null` onto whichever of descriptors 0-2 is closed. `open`
+/// returns the lowest free number, so opening until the number is above 2
+/// fills exactly the holes; that last descriptor is closed again. Failures
 /// are ignored: a container without `/dev/null` still gets to run its app.
 pub fn ensure_standard_fds() {
-    for fd in 0..=2 {
-        // SAFETY: F_GETFD only queries the descriptor's flags.
-        let closed = unsafe { libc::fcntl(fd, libc::F_GETFD) } == -1
-            && std::io::Error::last_os_error().raw_os_error() == Some(libc::EBADF);
-        if closed {
-            // SAFETY: the path is a NUL-terminated static string. open()
-            // returns the lowest free descriptor, which is `fd` here since
-            // every lower one is open.
-            unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_RDWR) };
+    while let Ok(fd) = open(c"/dev/null", OFlag::O_RDWR, Mode::empty()) {
+        if fd.as_raw_fd() > 2 {
+            // Dropping closes it: 0, 1 and 2 were all open.
+            return;
         }
+        // One of 0-2 was closed: it is /dev/null now, for the whole process.
+        let _ = fd.into_raw_fd();
     }
 }
 
@@ -34,24 +38,17 @@ pub fn ensure_standard_fds() {
 /// Uses `close_range` (Linux 5.9+) around KEEP, else the list in
 /// `/proc/self/fd`. Failures are ignored: a descriptor we cannot close is
 /// no reason for an init to stop.
-pub fn close_inherited(keep: libc::c_int) {
-    let ranges = [(3, keep - 1), (keep + 1, libc::c_int::MAX)];
+pub fn close_inherited(keep: RawFd) {
+    let ranges = [(3, keep - 1), (keep + 1, RawFd::MAX)];
     let mut done = true;
     for (first, last) in ranges {
         if first > last {
             continue;
         }
-        // SAFETY: close_range only closes descriptors; nothing in pidone
-        // other than KEEP (and 0-2) is open or used after this point.
-        let rc = unsafe {
-            libc::syscall(
-                libc::SYS_close_range,
-                libc::c_uint::try_from(first).unwrap_or(0),
-                libc::c_uint::try_from(last).unwrap_or(libc::c_uint::MAX),
-                0,
-            )
+        let (Ok(first), Ok(last)) = (u32::try_from(first), u32::try_from(last)) else {
+            continue;
         };
-        done &= rc == 0;
+        done &= sys::close_range(first, last).is_ok();
     }
     if done {
         return;
@@ -65,8 +62,10 @@ pub fn close_inherited(keep: libc::c_int) {
         .into_iter()
         .filter(|&fd| fd > 2 && fd != keep && fd != listing_fd)
     {
-        // SAFETY: closing a descriptor number; see above.
-        unsafe { libc::close(fd) };
+        // A number from the listing, not a descriptor anything in pidone
+        // owns (KEEP and 0-2 are skipped): closing it pulls nothing from
+        // under safe code.
+        let _ = nix::unistd::close(fd);
     }
 }
 
@@ -74,6 +73,5 @@ pub fn close_inherited(keep: libc::c_int) {
 /// directory it was started in (Podman had containers whose home could not
 /// be unmounted because the init's cwd held it). Failure is ignored.
 pub fn leave_working_directory() {
-    // SAFETY: the path is a NUL-terminated static string.
-    unsafe { libc::chdir(c"/".as_ptr()) };
+    let _ = nix::unistd::chdir(c"/");
 }

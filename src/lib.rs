@@ -34,6 +34,10 @@
 mod allocator;
 // The command line and the environment, turned into a Config.
 pub mod cli;
+// How the run ended, and the one exit code that follows.
+mod ending;
+// The few environment variables pidone reads, read once.
+mod environment;
 // Durations: parsing `500ms`/`2s`/`1m` and showing them.
 mod duration;
 // Test only: a randomized run of cli::parse (to become a property test under tests/).
@@ -73,8 +77,8 @@ mod spawn;
 mod supervisor;
 // `--termination-log`: one line saying why pidone exited.
 mod termination_log;
-// Handing the terminal's foreground to the child.
-mod tty;
+// Every raw syscall nix cannot carry, with its reason.
+mod sys;
 // `--user`: resolving names from the image's /etc/passwd and /etc/group.
 mod user;
 

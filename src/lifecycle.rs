@@ -12,15 +12,16 @@ use std::io::Write;
 use log::{debug, info, warn};
 
 use crate::cli::{Action, Config};
+use crate::environment::Environment;
 use crate::{
-    cli, explain, fds, logging, oom, reaper, shutdown, signals, spawn, termination_log, user,
+    cli, explain, fds, logging, oom, reaper, shutdown, signals, spawn, sys, termination_log, user,
 };
 
+use crate::ending::Ending;
 use crate::error::Error;
 use crate::exit_status::Fate;
 use crate::signals::{Mask, SignalFd};
 use crate::supervisor::{Outcome, Supervisor};
-use crate::termination_log::Ending;
 
 /// pidone from start to exit: blocks every signal (first thing, before
 /// anything can be delivered the ordinary way), reads ARGS (without
@@ -61,9 +62,8 @@ pub fn report_panic(info: &std::panic::PanicHookInfo<'_>) {
         std::io::stderr(),
         "pidone: internal error at {file}:{line}: {message}"
     );
-    // SAFETY: _exit ends the process at once, which is the point; it runs
-    // no destructors that could panic again.
-    unsafe { libc::_exit(125) }
+    // At once: no destructor may run and panic again.
+    sys::exit_now(125)
 }
 
 /// Writes TEXT to stdout and flushes it (there is no Rust runtime to flush
@@ -82,33 +82,37 @@ fn run_parsed(mask: std::io::Result<Mask>, args: &[OsString]) -> Result<u8, Erro
         what: "block signals".into(),
         cause,
     })?;
-    let config = match cli::parse(args, |name| std::env::var_os(name))? {
+    let env = Environment::read();
+    let config = match cli::parse(args, |name| env.lookup(name))? {
         Action::Run(config) => config,
         Action::Help => return Ok(print(cli::USAGE)),
         Action::Version => return Ok(print(&format!("{}\n", cli::version()))),
         Action::Explain(code) => return Ok(print(&explain::explain(code))),
     };
     logging::init(config.log_level);
-    let started = start(&config, original_mask);
-    let (supervisor, oom) = match started {
-        Ok(started) => started,
+    let ending = match start(&config, original_mask, &env) {
+        // From here on pidone must never bail out: nothing below can fail.
+        Ok((supervisor, oom)) => supervise(&config, &supervisor, oom.as_ref()),
         Err(err) => {
-            if let Some(path) = &config.termination_log {
-                let ending = Ending::NotStarted {
-                    message: err.summary(),
-                    code: err.exit_code(),
-                };
-                termination_log::write(path, &termination_log::line(&ending));
-            }
+            let ending = Ending::NotStarted {
+                message: err.summary(),
+                code: err.exit_code(),
+            };
+            finish(&config, &ending);
             return Err(err);
         }
     };
-    // From here on pidone must never bail out: nothing below can fail.
-    let outcome = supervisor.run();
-    let ending = match outcome {
+    finish(&config, &ending);
+    Ok(ending.exit_code())
+}
+
+/// Runs the event loop until the main child is gone (or the pause ends),
+/// then shuts the leftovers down. Never fails.
+fn supervise(config: &Config, supervisor: &Supervisor, oom: Option<&oom::Watch>) -> Ending {
+    let ending = match supervisor.run() {
         Outcome::Child(fate) => {
             let oom = match fate {
-                Fate::Signaled(libc::SIGKILL) => oom.as_ref().and_then(oom::Watch::fired),
+                Fate::Signaled(libc::SIGKILL) => oom.and_then(oom::Watch::fired),
                 _ => None,
             };
             if let (Some(limit), Some(child)) = (oom, supervisor.child) {
@@ -128,36 +132,41 @@ fn run_parsed(mask: std::io::Result<Mask>, args: &[OsString]) -> Result<u8, Erro
         std::process::id() == 1,
         config.warn_on_reap,
     );
+    ending
+}
+
+/// What pidone leaves behind on its way out, however the run ended.
+fn finish(config: &Config, ending: &Ending) {
     if let Some(path) = &config.termination_log {
-        termination_log::write(path, &termination_log::line(&ending));
+        termination_log::write(path, &termination_log::line(ending));
     }
-    Ok(match ending {
-        Ending::Child { code, .. } => code,
-        _ => 0,
-    })
 }
 
 /// Everything between parsing and the event loop: the signalfd, our role
 /// in the process tree, the OOM watch, and the child. Every failure here
 /// happens before the child exists.
-fn start(config: &Config, original_mask: Mask) -> Result<(Supervisor, Option<oom::Watch>), Error> {
-    let signals = SignalFd::new().map_err(|cause| Error::Setup {
-        what: "create signalfd".into(),
-        cause,
-    })?;
-    if let Some(signo) = config.parent_death_signal {
-        signals::set_parent_death_signal(signo).map_err(|cause| Error::Setup {
-            what: "set the parent death signal".into(),
+fn start(
+    config: &Config,
+    original_mask: Mask,
+    env: &Environment,
+) -> Result<(Supervisor, Option<oom::Watch>), Error> {
+    let setup = |what: &'static str| {
+        move |cause| Error::Setup {
+            what: what.into(),
             cause,
-        })?;
+        }
+    };
+    let signals = SignalFd::new().map_err(setup("create signalfd"))?;
+    if let Some(signo) = config.parent_death_signal {
+        sys::set_parent_death_signal(signo).map_err(setup("set the parent death signal"))?;
     }
     let pid1 = std::process::id() == 1;
     if config.subreaper && !pid1 {
-        reaper::become_subreaper().map_err(|cause| Error::Setup {
-            what: "become a child subreaper".into(),
-            cause,
-        })?;
-    } else if !pid1 {
+        reaper::become_subreaper().map_err(setup("become a child subreaper"))?;
+    } else if !pid1 && !reaper::is_subreaper() {
+        // Already a subreaper counts: a supervisor may set the bit and exec
+        // pidone (it survives exec), as tini's own test proxy does, and
+        // suites written for tini treat this warning as a failure.
         warn!(
             "pidone is not running as PID 1 and is not a child subreaper: orphans will not be \
              re-parented to it, so zombie reaping won't work (use -s or PIDONE_SUBREAPER=1, \
@@ -175,6 +184,9 @@ fn start(config: &Config, original_mask: Mask) -> Result<(Supervisor, Option<oom
                 mask: original_mask,
                 identity: identity.as_ref(),
                 workdir: config.workdir.as_deref(),
+                listen_pid: env.get("LISTEN_PID"),
+                has_home: env.has_home,
+                has_user: env.has_user,
             })?;
             debug!("started child {child}: {}", program.to_string_lossy());
             (Some(child), Some(oom))

@@ -1,61 +1,81 @@
-//! pidone's log: stderr only, one line per record,
-//! `[LEVEL pidone (PID)] message`, level from `-v`/`-q`/`PIDONE_LOG`/
-//! `TINI_VERBOSITY` (decided in `cli`).
+//! pidone's log: env_logger on stderr, one line per record in tini's shape
+//! `[LEVEL pidone (PID)] message`, so scripts written for tini's log keep
+//! working.
 //!
-//! A twenty-line `log::Log` of our own instead of env_logger: env_logger
-//! (even without default features) added 16.5 KB (475,800 against 459,312
-//! bytes, measured) to a binary whose size budget is 450 KB, for features
-//! pidone cannot use (directive parsing, per-module filters, styles). Each line is formatted into one buffer and written
-//! with a single `write`, so lines from pidone never interleave mid-line
-//! with the app's output on a shared stderr.
+//! The filter comes from pidone's own settings (`-v`/`-q`, `PIDONE_LOG`,
+//! `TINI_VERBOSITY`, decided in `cli`), never from `RUST_LOG`: that
+//! variable belongs to the app, which inherits pidone's environment, so the
+//! builder starts from `Builder::new()` and never reads the environment.
 //!
-//! It never reads `RUST_LOG`: that variable belongs to the app, which
-//! inherits pidone's environment. Nothing may log between fork and exec.
+//! env_logger formats each record into its buffer and writes it with one
+//! `write`, so pidone's lines never interleave mid-line with the app's
+//! output on a shared stderr. Control characters in a message (a program
+//! name or path quoted from the command line) are escaped: one record is
+//! one line. Nothing may log between fork and exec.
 
 use std::io::Write;
 
-use log::{LevelFilter, Log, Metadata, Record};
+use env_logger::fmt::Formatter;
+use env_logger::{Builder, Target, WriteStyle};
+use log::{LevelFilter, Record};
 
-/// The logger: writes to stderr, prefixed with our pid.
-struct Stderr {
-    pid: u32,
-}
-
-impl Log for Stderr {
-    fn enabled(&self, metadata: &Metadata) -> bool {
-        metadata.level() <= log::max_level()
-    }
-
-    fn log(&self, record: &Record) {
-        if !self.enabled(record.metadata()) {
-            return;
-        }
-        // One line per record, whatever a program name or path in the
-        // message holds (see `error::one_line`).
-        let message = record.args().to_string();
-        let mut line = Vec::with_capacity(128);
-        let _ = writeln!(
-            line,
-            "[{} pidone ({})] {}",
-            record.level(),
-            self.pid,
-            crate::error::one_line(&message)
-        );
-        // A failed write to stderr has nowhere else to be reported.
-        let _ = std::io::stderr().write_all(&line);
-    }
-
-    fn flush(&self) {}
-}
-
-/// Installs the logger at LEVEL. Safe to call more than once: later calls
-/// only change the level.
+/// Installs the logger at LEVEL. Only the first call installs; a second
+/// changes nothing (pidone calls it once).
 pub fn init(level: LevelFilter) {
-    // The logger lives for the whole process; leaking one small box is how
-    // `log` wants a logger that carries data (our pid, read once).
-    let logger = Box::leak(Box::new(Stderr {
-        pid: std::process::id(),
-    }));
-    let _ = log::set_logger(logger);
-    log::set_max_level(level);
+    let pid = std::process::id();
+    let _ = Builder::new()
+        .filter_level(level)
+        .target(Target::Stderr)
+        .write_style(WriteStyle::Never)
+        .format(move |buf: &mut Formatter, record: &Record<'_>| line(buf, pid, record))
+        .try_init();
+}
+
+/// Writes RECORD as one line: `[LEVEL pidone (PID)] message`.
+fn line(out: &mut impl Write, pid: u32, record: &Record<'_>) -> std::io::Result<()> {
+    // A message without arguments is a static string: no formatting.
+    match record.args().as_str() {
+        Some(text) => writeln!(
+            out,
+            "[{} pidone ({pid})] {}",
+            record.level(),
+            crate::error::one_line(text)
+        ),
+        None => {
+            let text = record.args().to_string();
+            writeln!(
+                out,
+                "[{} pidone ({pid})] {}",
+                record.level(),
+                crate::error::one_line(&text)
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_line_in_tinis_shape_with_control_characters_escaped() {
+        let table: &[(log::Level, std::fmt::Arguments<'_>, &str)] = &[
+            (
+                log::Level::Warn,
+                format_args!("plain"),
+                "[WARN pidone (7)] plain\n",
+            ),
+            (
+                log::Level::Debug,
+                format_args!("child {} {}", 42, "a\nb"),
+                "[DEBUG pidone (7)] child 42 a\\nb\n",
+            ),
+        ];
+        for (level, args, want) in table {
+            let record = Record::builder().level(*level).args(*args).build();
+            let mut out = Vec::new();
+            line(&mut out, 7, &record).unwrap();
+            assert_eq!(String::from_utf8(out).unwrap(), *want);
+        }
+    }
 }

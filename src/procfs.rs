@@ -1,42 +1,38 @@
 //! Reading `/proc`: the numeric entries of a directory (pids in `/proc`,
 //! descriptors in `/proc/self/fd`) and the parent pid in a `stat` file.
 //!
-//! Plain libc `opendir`/`readdir` rather than `std::fs::read_dir`: the C
-//! functions are linked anyway, and std's iterator machinery cost about
-//! 3 KB of a binary with a size budget. Read-only; never fails loudly: an
+//! nix's `Dir` rather than `std::fs::read_dir`: it hands out the listing's
+//! own descriptor (which the descriptor closer must skip) and names as C
+//! strings, with no `PathBuf` per entry. Read-only; never fails loudly: an
 //! unreadable `/proc` gives `None` and the caller decides.
 
 use std::ffi::CStr;
+use std::os::fd::AsRawFd;
+
+use nix::dir::Dir;
+use nix::fcntl::OFlag;
+use nix::sys::stat::Mode;
+
+use crate::number;
 
 /// The entries of directory PATH whose names are numbers, or `None` when it
 /// cannot be opened. Also returns the descriptor the listing itself used
 /// (already closed), so a caller closing descriptors can skip it.
 pub fn numeric_entries(path: &CStr) -> Option<(Vec<i32>, i32)> {
-    // SAFETY: path is a valid C string; opendir returns null or a stream
-    // that we close below.
-    let dir = unsafe { libc::opendir(path.as_ptr()) };
-    if dir.is_null() {
-        return None;
-    }
-    let mut numbers = Vec::new();
-    loop {
-        // SAFETY: dir is a live stream; readdir returns null at the end or
-        // an entry valid until the next call, whose d_name is NUL-terminated.
-        let name = unsafe {
-            let entry = libc::readdir(dir);
-            if entry.is_null() {
-                break;
-            }
-            CStr::from_ptr((*entry).d_name.as_ptr())
-        };
-        if let Some(n) = name.to_str().ok().and_then(crate::number::parse::<i32>) {
-            numbers.push(n);
-        }
-    }
-    // SAFETY: dir is the live stream from opendir; dirfd only reads it.
-    let own_fd = unsafe { libc::dirfd(dir) };
-    // SAFETY: dir is the live stream from opendir, closed exactly once.
-    unsafe { libc::closedir(dir) };
+    let flags = OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC;
+    let mut dir = Dir::open(path, flags, Mode::empty()).ok()?;
+    let own_fd = dir.as_raw_fd();
+    let numbers = dir
+        .iter()
+        .filter_map(|entry| {
+            entry
+                .ok()?
+                .file_name()
+                .to_str()
+                .ok()
+                .and_then(number::parse)
+        })
+        .collect();
     Some((numbers, own_fd))
 }
 

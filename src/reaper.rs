@@ -1,13 +1,16 @@
 //! Reaping: collects every exited child, the main one and every orphan
 //! re-parented to us, and keeps the main child's raw status.
 //!
-//! Raw `libc::waitpid`, not nix: nix returns EINVAL for a child killed by a
-//! real-time signal *after* the kernel has reaped it, and its status would
-//! be lost. This module never signals anyone and never blocks.
+//! Raw `waitpid` (in `sys`), not nix's: nix returns EINVAL for a child
+//! killed by a real-time signal *after* the kernel has reaped it, and its
+//! status would be lost. This module never signals anyone and never blocks.
 
 use log::{debug, warn};
 
+use nix::sys::prctl;
+
 use crate::exit_status::Fate;
+use crate::sys;
 
 /// What one drain found.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -28,28 +31,25 @@ pub struct Drain {
 pub fn reap_all(main: Option<libc::pid_t>, warn_on_reap: bool) -> Drain {
     let mut drain = Drain::default();
     loop {
-        let mut status = 0;
-        // SAFETY: status is a live, writable int.
-        let pid = unsafe { libc::waitpid(-1, &mut status, libc::WNOHANG) };
-        if pid > 0 {
-            if Some(pid) == main {
-                drain.main = Some(status);
-            } else if warn_on_reap {
-                warn!("Reaped zombie process with pid={pid}");
-            } else {
-                debug!("reaped orphan {pid}: {}", Fate::from_raw(status));
+        match sys::waitpid(-1, libc::WNOHANG) {
+            Ok(Some((pid, status))) => {
+                if Some(pid) == main {
+                    drain.main = Some(status);
+                } else if warn_on_reap {
+                    warn!("Reaped zombie process with pid={pid}");
+                } else {
+                    debug!("reaped orphan {pid}: {}", Fate::from_raw(status));
+                }
             }
-            continue;
-        }
-        if pid < 0 {
-            let err = std::io::Error::last_os_error();
-            if err.kind() == std::io::ErrorKind::Interrupted {
-                continue;
+            Err(err) if err.kind() == std::io::ErrorKind::Interrupted => {}
+            // Children remain but none has exited (Ok(None)), or none is
+            // left at all (ECHILD), or waitpid failed otherwise.
+            Ok(None) => return drain,
+            Err(err) => {
+                drain.none_left = err.raw_os_error() == Some(libc::ECHILD);
+                return drain;
             }
-            drain.none_left = err.raw_os_error() == Some(libc::ECHILD);
         }
-        // 0: children remain but none has exited; ECHILD: none left.
-        return drain;
     }
 }
 
@@ -57,10 +57,12 @@ pub fn reap_all(main: Option<libc::pid_t>, warn_on_reap: bool) -> Drain {
 /// orphans among its descendants are re-parented to it rather than to the
 /// host's init, and it can reap them when it is not PID 1.
 pub fn become_subreaper() -> std::io::Result<()> {
-    // SAFETY: prctl with PR_SET_CHILD_SUBREAPER takes plain integers.
-    if unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) } == 0 {
-        Ok(())
-    } else {
-        Err(std::io::Error::last_os_error())
-    }
+    Ok(prctl::set_child_subreaper(true)?)
+}
+
+/// Whether pidone already is a child subreaper: a supervisor (or tini's
+/// own test-suite proxy) may set the bit and then exec pidone, and the bit
+/// survives exec. Unknown (the call failed) counts as no.
+pub fn is_subreaper() -> bool {
+    prctl::get_child_subreaper().unwrap_or(false)
 }

@@ -11,27 +11,13 @@ use std::io::Write;
 
 use log::warn;
 
+use crate::ending::Ending;
 use crate::exit_status::Fate;
 use crate::oom::Limit;
 use crate::signame::Name;
 
 /// The Kubernetes limit for a termination message is 4096 bytes.
 const MAX_LINE: usize = 4095;
-
-/// How pidone's run ended, as far as the termination log is concerned.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Ending {
-    /// The main child ended; OOM holds the limit when the OOM killer did it.
-    Child {
-        fate: Fate,
-        oom: Option<Limit>,
-        code: u8,
-    },
-    /// `--pause` ended by this signal.
-    Paused { signo: i32 },
-    /// The program never ran: MESSAGE says why, CODE is pidone's exit code.
-    NotStarted { message: String, code: u8 },
-}
 
 /// The one line for ENDING (without the newline).
 pub fn line(ending: &Ending) -> String {

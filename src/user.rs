@@ -10,7 +10,7 @@
 //! never guesses an identity it cannot find, so the app can never end up
 //! running as root by accident.
 
-use crate::cli::UsageError;
+use crate::error::UsageError;
 
 /// The identity the child switches to, and what its environment learns.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,6 +1,6 @@
 //! The shipped build: `cargo build --release --target x86_64-unknown-linux-musl`
 //! gives a statically linked, position-independent binary within the size
-//! budget (450 KB stripped; std's own floor is about 365 KB).
+//! budget (480 KiB stripped; std's own floor is about 365 KB).
 //!
 //! Built into its own target directory so it never waits on the lock of the
 //! `cargo test` that runs us.
@@ -8,8 +8,8 @@
 use std::path::Path;
 use std::process::Command;
 
-/// The size budget in bytes (README, "Size").
-const BUDGET: u64 = 450_000;
+/// The size budget in bytes: 480 KiB (docs/benchmarks.md, "Binary size").
+const BUDGET: u64 = 491_520;
 
 #[test]
 fn release_build_is_static_pie_and_small() {
