@@ -56,6 +56,13 @@ pub struct Config {
     pub user: Option<String>,
     /// The child's working directory.
     pub workdir: Option<OsString>,
+    /// `--stop-after`: act as if the stop signal arrived this long after
+    /// the child started.
+    pub stop_after: Option<Duration>,
+    /// `--stop-signal`: what `--stop-after` acts as (default SIGTERM).
+    pub stop_signal: i32,
+    /// `--report`: where to write the JSON report on exit.
+    pub report: Option<OsString>,
 }
 
 /// The grace period when neither `--grace` nor `PIDONE_GRACE` says.
@@ -328,6 +335,9 @@ pub fn parse(
         workdir: flags
             .workdir
             .or_else(|| env("PIDONE_WORKDIR").filter(|v| !v.is_empty())),
+        stop_after: None,
+        stop_signal: libc::SIGTERM,
+        report: None,
     };
     Ok(Action::Run(Box::new(config)))
 }

@@ -75,6 +75,10 @@ mod signame;
 mod spawn;
 // The event loop once the child exists; never returns an error.
 mod supervisor;
+// The files written on the way out, never blocking on a FIFO.
+mod out_file;
+// `--report`: one JSON line describing the run.
+mod report;
 // `--termination-log`: one line saying why pidone exited.
 mod termination_log;
 // Every raw syscall nix cannot carry, with its reason.

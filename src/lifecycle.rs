@@ -8,18 +8,21 @@
 
 use std::ffi::OsString;
 use std::io::Write;
+use std::time::Instant;
 
 use log::{debug, info, warn};
 
 use crate::cli::{Action, Config};
 use crate::environment::Environment;
 use crate::{
-    cli, explain, fds, logging, oom, reaper, shutdown, signals, spawn, sys, termination_log, user,
+    cli, explain, fds, logging, oom, out_file, reaper, shutdown, signals, spawn, sys,
+    termination_log, user,
 };
 
 use crate::ending::Ending;
 use crate::error::Error;
 use crate::exit_status::Fate;
+use crate::report::{self, Run};
 use crate::signals::{Mask, SignalFd};
 use crate::supervisor::{Outcome, Supervisor};
 
@@ -29,10 +32,11 @@ use crate::supervisor::{Outcome, Supervisor};
 /// outcome becomes a code here and nowhere else.
 pub fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
     let mask = signals::block_all();
+    let started = Instant::now();
     std::panic::set_hook(Box::new(report_panic));
     fds::ensure_standard_fds();
     let args: Vec<OsString> = args.into_iter().collect();
-    match run_parsed(mask, &args) {
+    match run_parsed(mask, &args, started) {
         Ok(code) => code,
         Err(err) => {
             // Exactly one line. Writing may fail (stderr closed): ignore it,
@@ -77,7 +81,11 @@ fn print(text: &str) -> u8 {
 }
 
 /// Parses, sets up, runs the child and returns pidone's exit code.
-fn run_parsed(mask: std::io::Result<Mask>, args: &[OsString]) -> Result<u8, Error> {
+fn run_parsed(
+    mask: std::io::Result<Mask>,
+    args: &[OsString],
+    started: Instant,
+) -> Result<u8, Error> {
     let original_mask = mask.map_err(|cause| Error::Setup {
         what: "block signals".into(),
         cause,
@@ -90,26 +98,32 @@ fn run_parsed(mask: std::io::Result<Mask>, args: &[OsString]) -> Result<u8, Erro
         Action::Explain(code) => return Ok(print(&explain::explain(code))),
     };
     logging::init(config.log_level);
-    let ending = match start(&config, original_mask, &env) {
+    let mut tally = Run::new(started);
+    let ending = match start(&config, original_mask, &env, &mut tally) {
         // From here on pidone must never bail out: nothing below can fail.
-        Ok((supervisor, oom)) => supervise(&config, &supervisor, oom.as_ref()),
+        Ok((supervisor, oom)) => supervise(&config, &supervisor, oom.as_ref(), &mut tally),
         Err(err) => {
             let ending = Ending::NotStarted {
                 message: err.summary(),
                 code: err.exit_code(),
             };
-            finish(&config, &ending);
+            finish(&config, &ending, &tally);
             return Err(err);
         }
     };
-    finish(&config, &ending);
+    finish(&config, &ending, &tally);
     Ok(ending.exit_code())
 }
 
 /// Runs the event loop until the main child is gone (or the pause ends),
 /// then shuts the leftovers down. Never fails.
-fn supervise(config: &Config, supervisor: &Supervisor, oom: Option<&oom::Watch>) -> Ending {
-    let ending = match supervisor.run() {
+fn supervise(
+    config: &Config,
+    supervisor: &Supervisor,
+    oom: Option<&oom::Watch>,
+    tally: &mut Run,
+) -> Ending {
+    let ending = match supervisor.run(tally) {
         Outcome::Child(fate) => {
             let oom = match fate {
                 Fate::Signaled(libc::SIGKILL) => oom.and_then(oom::Watch::fired),
@@ -126,19 +140,27 @@ fn supervise(config: &Config, supervisor: &Supervisor, oom: Option<&oom::Watch>)
         }
         Outcome::Paused(signo) => Ending::Paused { signo },
     };
-    shutdown::leftovers(
+    tally.leftovers = shutdown::leftovers(
         &supervisor.signals,
         config.grace,
         std::process::id() == 1,
         config.warn_on_reap,
+        &mut tally.orphans_reaped,
     );
     ending
 }
 
 /// What pidone leaves behind on its way out, however the run ended.
-fn finish(config: &Config, ending: &Ending) {
+fn finish(config: &Config, ending: &Ending, tally: &Run) {
     if let Some(path) = &config.termination_log {
         termination_log::write(path, &termination_log::line(ending));
+    }
+    if let Some(path) = &config.report {
+        out_file::write(
+            path,
+            &report::render(tally, ending, Instant::now()),
+            "report",
+        );
     }
 }
 
@@ -149,6 +171,7 @@ fn start(
     config: &Config,
     original_mask: Mask,
     env: &Environment,
+    tally: &mut Run,
 ) -> Result<(Supervisor, Option<oom::Watch>), Error> {
     let setup = |what: &'static str| {
         move |cause| Error::Setup {
@@ -188,6 +211,7 @@ fn start(
                 has_home: env.has_home,
                 has_user: env.has_user,
             })?;
+            tally.child = Some((child, Instant::now()));
             debug!("started child {child}: {}", program.to_string_lossy());
             (Some(child), Some(oom))
         }
@@ -207,6 +231,11 @@ fn start(
         warn_on_reap: config.warn_on_reap,
         rewrite: config.rewrite,
         kill_after: config.kill_after,
+        // Counted from the child's start, or pidone's with `--pause`.
+        stop_at: config
+            .stop_after
+            .map(|after| tally.child.map_or(tally.started, |(_, at)| at) + after),
+        stop_signal: config.stop_signal,
     };
     Ok((supervisor, oom))
 }

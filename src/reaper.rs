@@ -17,6 +17,8 @@ use crate::sys;
 pub struct Drain {
     /// The raw status of the main child, if it was among the reaped.
     pub main: Option<i32>,
+    /// How many other processes (orphans, leftovers) were reaped.
+    pub orphans: u64,
     /// No children are left at all (ECHILD). Then no descendants are left
     /// either: every descendant's chain of parents passes through a child.
     pub none_left: bool,
@@ -35,7 +37,10 @@ pub fn reap_all(main: Option<libc::pid_t>, warn_on_reap: bool) -> Drain {
             Ok(Some((pid, status))) => {
                 if Some(pid) == main {
                     drain.main = Some(status);
-                } else if warn_on_reap {
+                    continue;
+                }
+                drain.orphans += 1;
+                if warn_on_reap {
                     warn!("Reaped zombie process with pid={pid}");
                 } else {
                     debug!("reaped orphan {pid}: {}", Fate::from_raw(status));

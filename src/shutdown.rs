@@ -21,6 +21,7 @@ use log::{debug, info, warn};
 use crate::duration;
 use crate::procfs;
 use crate::reaper;
+use crate::report::Leftovers;
 use crate::signals::{self, SignalFd};
 use crate::signame::Name;
 
@@ -32,10 +33,24 @@ const KILL_WAIT: Duration = Duration::from_secs(5);
 /// send us no SIGCHLD when they exit (see [`all_gone`]).
 const RECHECK: Duration = Duration::from_millis(50);
 
-/// Terminates and reaps every leftover process. See the module docs.
-pub fn leftovers(signals: &SignalFd, grace: Duration, pid1: bool, warn_on_reap: bool) {
-    if all_gone(pid1, warn_on_reap).0 {
-        return;
+/// Terminates and reaps every leftover process (see the module docs), and
+/// says what became of them. Every process reaped on the way is counted in
+/// REAPED.
+pub fn leftovers(
+    signals: &SignalFd,
+    grace: Duration,
+    pid1: bool,
+    warn_on_reap: bool,
+    reaped: &mut u64,
+) -> Leftovers {
+    let mut tree = Tree {
+        signals,
+        pid1,
+        warn_on_reap,
+        reaped,
+    };
+    if tree.all_gone().0 {
+        return Leftovers::default();
     }
     let first = if grace.is_zero() {
         libc::SIGKILL
@@ -43,83 +58,111 @@ pub fn leftovers(signals: &SignalFd, grace: Duration, pid1: bool, warn_on_reap: 
         libc::SIGTERM
     };
     let count = signal_all(first, pid1);
+    let found = count.unwrap_or(0);
     let many = count.map_or_else(|| "the".to_string(), |n| n.to_string());
     if grace.is_zero() {
         info!("main child gone: sent SIGKILL to {many} leftover processes (--grace 0)");
-        wait_until_gone(signals, KILL_WAIT, pid1, warn_on_reap);
-        return;
+        tree.wait_until_gone(KILL_WAIT);
+        return Leftovers {
+            found,
+            exited_in_grace: 0,
+            killed: found,
+        };
     }
     info!(
         "main child gone: sent SIGTERM to {many} leftover processes, waiting up to {}",
         duration::show(grace)
     );
-    if wait_until_gone(signals, grace, pid1, warn_on_reap) {
+    if tree.wait_until_gone(grace) {
         info!("all {many} leftover processes exited within the grace period");
-        return;
+        return Leftovers {
+            found,
+            exited_in_grace: found,
+            killed: 0,
+        };
     }
     let killed = signal_all(libc::SIGKILL, pid1);
-    let killed = killed.map_or_else(|| "some".to_string(), |n| n.to_string());
+    let shown = killed.map_or_else(|| "some".to_string(), |n| n.to_string());
     info!(
-        "{killed} of {many} leftover processes did not exit within {}: sent SIGKILL",
+        "{shown} of {many} leftover processes did not exit within {}: sent SIGKILL",
         duration::show(grace)
     );
-    if !wait_until_gone(signals, KILL_WAIT, pid1, warn_on_reap) {
+    if !tree.wait_until_gone(KILL_WAIT) {
         warn!(
             "leftover processes survived SIGKILL for {}s; exiting anyway",
             KILL_WAIT.as_secs()
         );
     }
-}
-
-/// Reaps what exited, then says whether every leftover is gone, and whether
-/// what remains are only processes that are not our children.
-///
-/// No children left means no descendants left. But as PID 1, processes can
-/// also enter the namespace from outside (`docker exec`, `kubectl exec`,
-/// `nsenter`): their parent is the runtime, not us, yet they are ours to
-/// shut down, and the contract says every other process in the namespace.
-fn all_gone(pid1: bool, warn_on_reap: bool) -> (bool, bool) {
-    if !reaper::reap_all(None, warn_on_reap).none_left {
-        return (false, false);
+    let killed = killed.unwrap_or(0).min(found);
+    Leftovers {
+        found,
+        exited_in_grace: found - killed,
+        killed,
     }
-    let me = i32::try_from(std::process::id()).unwrap_or(0);
-    let strangers =
-        pid1 && process_table(me).is_some_and(|table| table.iter().any(|(pid, _)| *pid != me));
-    (!strangers, strangers)
 }
 
-/// Reaps until every leftover is gone or TIMEOUT passes, waking on
-/// signals (SIGCHLD) or the deadline. Only while the processes left are not
-/// our children, which exit without telling us, does it look again every
-/// [`RECHECK`]: a bounded wait at shutdown, never while pidone is idle.
-/// Returns whether all are gone.
-fn wait_until_gone(signals: &SignalFd, timeout: Duration, pid1: bool, warn_on_reap: bool) -> bool {
-    let deadline = Instant::now() + timeout;
-    let mut batch = Vec::with_capacity(32);
-    loop {
-        let (gone, only_strangers) = all_gone(pid1, warn_on_reap);
-        if gone {
-            return true;
+/// The leftovers being shut down, and the count of those reaped.
+struct Tree<'a> {
+    signals: &'a SignalFd,
+    pid1: bool,
+    warn_on_reap: bool,
+    reaped: &'a mut u64,
+}
+
+impl Tree<'_> {
+    /// Reaps what exited, then says whether every leftover is gone, and whether
+    /// what remains are only processes that are not our children.
+    ///
+    /// No children left means no descendants left. But as PID 1, processes can
+    /// also enter the namespace from outside (`docker exec`, `kubectl exec`,
+    /// `nsenter`): their parent is the runtime, not us, yet they are ours to
+    /// shut down, and the contract says every other process in the namespace.
+    fn all_gone(&mut self) -> (bool, bool) {
+        let pid1 = self.pid1;
+        let drain = reaper::reap_all(None, self.warn_on_reap);
+        *self.reaped += drain.orphans;
+        if !drain.none_left {
+            return (false, false);
         }
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return false;
-        }
-        let wait = if only_strangers {
-            left.min(RECHECK)
-        } else {
-            left
-        };
-        batch.clear();
-        if let Err(err) = signals.wait(&mut batch, Some(wait)) {
-            warn!("failed to read signals: {err}");
-            return false;
-        }
-        for received in batch.iter().filter(|r| r.signo != libc::SIGCHLD) {
-            debug!(
-                "ignoring {} during shutdown: the main child is gone",
-                Name(received.signo)
-            );
+        let me = i32::try_from(std::process::id()).unwrap_or(0);
+        let strangers =
+            pid1 && process_table(me).is_some_and(|table| table.iter().any(|(pid, _)| *pid != me));
+        (!strangers, strangers)
+    }
+
+    /// Reaps until every leftover is gone or TIMEOUT passes, waking on
+    /// signals (SIGCHLD) or the deadline. Only while the processes left are not
+    /// our children, which exit without telling us, does it look again every
+    /// [`RECHECK`]: a bounded wait at shutdown, never while pidone is idle.
+    /// Returns whether all are gone.
+    fn wait_until_gone(&mut self, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        let mut batch = Vec::with_capacity(32);
+        loop {
+            let (gone, only_strangers) = self.all_gone();
+            if gone {
+                return true;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            let wait = if only_strangers {
+                left.min(RECHECK)
+            } else {
+                left
+            };
+            batch.clear();
+            if let Err(err) = self.signals.wait(&mut batch, Some(wait)) {
+                warn!("failed to read signals: {err}");
+                return false;
+            }
+            for received in batch.iter().filter(|r| r.signo != libc::SIGCHLD) {
+                debug!(
+                    "ignoring {} during shutdown: the main child is gone",
+                    Name(received.signo)
+                );
+            }
         }
     }
 }

@@ -13,9 +13,11 @@ use log::{debug, info, warn};
 
 use crate::exit_status::Fate;
 use crate::reaper;
+use crate::report::{Run, Source, Stop};
 use crate::rewrite::Rewrite;
 use crate::signals::{self, Received, SignalFd};
 use crate::signame::Name;
+use crate::sys;
 
 /// The running main child and how to treat it.
 pub struct Supervisor {
@@ -32,6 +34,10 @@ pub struct Supervisor {
     pub rewrite: Rewrite,
     /// SIGKILL the child this long after forwarding a terminating signal.
     pub kill_after: Option<Duration>,
+    /// `--stop-after`: when to act as if the stop signal had arrived.
+    pub stop_at: Option<Instant>,
+    /// `--stop-signal`: the signal `--stop-after` acts as.
+    pub stop_signal: i32,
 }
 
 /// Why the loop ended.
@@ -45,56 +51,114 @@ pub enum Outcome {
 
 /// The signals that ask a process to end; `--kill-after` starts counting
 /// when pidone receives one of them (and forwards something for it).
-const TERMINATING: [i32; 4] = [libc::SIGTERM, libc::SIGINT, libc::SIGQUIT, libc::SIGHUP];
+pub const TERMINATING: [i32; 4] = [libc::SIGTERM, libc::SIGINT, libc::SIGQUIT, libc::SIGHUP];
 
 impl Supervisor {
     /// Runs until the main child has exited and been reaped (or `--pause`
-    /// ends). Blocks in `read` between events; the only timeout ever set is
-    /// a pending `--kill-after` deadline, so an idle pidone never wakes.
-    pub fn run(&self) -> Outcome {
-        let mut batch = Vec::with_capacity(32);
+    /// ends), tallying what the report says in RUN. Blocks in `read`
+    /// between events; the only timeouts ever set are a pending
+    /// `--kill-after` or `--stop-after` deadline, so an idle pidone never
+    /// wakes.
+    pub fn run(&self, run: &mut Run) -> Outcome {
+        let mut batch = Vec::with_capacity(sys::SIGNALS_PER_READ);
         let mut kill_deadline: Option<Instant> = None;
+        let mut stop_at = self.stop_at;
         loop {
             batch.clear();
-            let timeout = kill_deadline.map(|d| d.saturating_duration_since(Instant::now()));
+            let next = match (kill_deadline, stop_at) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            let timeout = next.map(|d| d.saturating_duration_since(Instant::now()));
             if let Err(err) = self.signals.wait(&mut batch, timeout) {
                 warn!("failed to read signals: {err}");
                 continue;
             }
-            if kill_deadline.is_some_and(|d| Instant::now() >= d) {
+            let now = Instant::now();
+            if kill_deadline.is_some_and(|d| now >= d) {
                 kill_deadline = None;
+                if let Some(stop) = run.stop.as_mut() {
+                    stop.kill_after_fired = true;
+                }
                 self.kill_after_expired();
             }
+            if stop_at.is_some_and(|d| now >= d) {
+                stop_at = None;
+                info!(
+                    "--stop-after: acting as if {} had arrived",
+                    Name(self.stop_signal)
+                );
+                let stop = Received {
+                    signo: self.stop_signal,
+                    sender: 0,
+                };
+                if let Some(outcome) = self.handle(stop, Source::StopAfter, run, &mut kill_deadline)
+                {
+                    return outcome;
+                }
+            }
             for received in &batch {
-                if received.signo == libc::SIGCHLD {
-                    let drain = reaper::reap_all(self.child, self.warn_on_reap);
-                    if let Some(status) = drain.main {
-                        let fate = Fate::from_raw(status);
-                        if let Some(child) = self.child {
-                            info!("child {child} {fate}");
-                        }
-                        return Outcome::Child(fate);
-                    }
-                    continue;
-                }
-                if self.child.is_none() {
-                    if [libc::SIGTERM, libc::SIGINT].contains(&received.signo) {
-                        info!("pause ended by {}", Name(received.signo));
-                        return Outcome::Paused(received.signo);
-                    }
-                    info!("pause: ignoring {}", Name(received.signo));
-                    continue;
-                }
-                let forwarded = self.forward(*received);
-                if forwarded && kill_deadline.is_none() && TERMINATING.contains(&received.signo) {
-                    if let Some(after) = self.kill_after {
-                        kill_deadline = Some(Instant::now() + after);
-                    }
+                if let Some(outcome) =
+                    self.handle(*received, Source::External, run, &mut kill_deadline)
+                {
+                    return outcome;
                 }
             }
         }
     }
 
+    /// Acts on one signal RECEIVED from SOURCE: SIGCHLD reaps, anything
+    /// else is forwarded (or, in `--pause`, may end the pause). Returns the
+    /// outcome once the loop is over.
+    fn handle(
+        &self,
+        received: Received,
+        source: Source,
+        run: &mut Run,
+        kill_deadline: &mut Option<Instant>,
+    ) -> Option<Outcome> {
+        if received.signo == libc::SIGCHLD {
+            let drain = reaper::reap_all(self.child, self.warn_on_reap);
+            run.orphans_reaped += drain.orphans;
+            let status = drain.main?;
+            let fate = Fate::from_raw(status);
+            run.child_ended = Some(Instant::now());
+            run.core_dumped = libc::WIFSIGNALED(status) && libc::WCOREDUMP(status);
+            if let Some(child) = self.child {
+                info!("child {child} {fate}");
+            }
+            return Some(Outcome::Child(fate));
+        }
+        self.note_stop(run, received.signo, source);
+        if self.child.is_none() {
+            if [libc::SIGTERM, libc::SIGINT].contains(&received.signo) {
+                info!("pause ended by {}", Name(received.signo));
+                return Some(Outcome::Paused(received.signo));
+            }
+            info!("pause: ignoring {}", Name(received.signo));
+            return None;
+        }
+        if !self.forward(received) {
+            return None;
+        }
+        run.signals_forwarded += 1;
+        if kill_deadline.is_none() && TERMINATING.contains(&received.signo) {
+            *kill_deadline = self.kill_after.map(|after| Instant::now() + after);
+        }
+        None
+    }
+
+    /// Records the run's first stop: a terminating SIGNO from SOURCE, now.
+    fn note_stop(&self, run: &mut Run, signo: i32, source: Source) {
+        if run.stop.is_none() && TERMINATING.contains(&signo) {
+            run.stop = Some(Stop {
+                signal: signo,
+                source,
+                at: Instant::now(),
+                kill_after_fired: false,
+            });
+        }
+    }
     /// Where signals go: the child, or its process group with `-g`.
     fn target(&self) -> Option<(libc::pid_t, &'static str, libc::pid_t)> {
         let child = self.child?;

@@ -6,15 +6,12 @@
 //! a failure is logged, never fatal, since pidone is on its way out anyway
 //! and its exit code must not change because a file could not be written.
 
-use std::ffi::OsStr;
-use std::io::Write;
-
-use log::warn;
-
 use crate::ending::Ending;
 use crate::exit_status::Fate;
 use crate::oom::Limit;
+use crate::out_file;
 use crate::signame::Name;
+use std::ffi::OsStr;
 
 /// The Kubernetes limit for a termination message is 4096 bytes.
 const MAX_LINE: usize = 4095;
@@ -51,33 +48,9 @@ pub fn line(ending: &Ending) -> String {
     line
 }
 
-/// Writes LINE and a newline to PATH, replacing what was there. Failures
-/// are logged at warn and otherwise ignored.
-///
-/// Opened non-blocking: a plain `open` of a FIFO for writing waits for a
-/// reader, and with every signal blocked nothing interrupts it, so a FIFO
-/// nobody reads hung pidone after its child had exited (SIGTERM could not
-/// end it; the SIGKILL that did replaced the child's status with 137).
-/// Now that is ENXIO, logged. No effect on a regular file. O_NOCTTY: a
-/// terminal given as PATH must not become pidone's controlling terminal.
+/// Writes LINE to PATH (see `out_file`); a failure is logged once.
 pub fn write(path: &OsStr, line: &str) {
-    use std::os::unix::fs::OpenOptionsExt;
-    let file = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
-        .open(path);
-    let result = file.and_then(|mut file| {
-        file.write_all(line.as_bytes())?;
-        file.write_all(b"\n")
-    });
-    if let Err(err) = result {
-        warn!(
-            "failed to write the termination log {}: {err}",
-            path.to_string_lossy()
-        );
-    }
+    out_file::write(path, line, "termination log");
 }
 
 #[cfg(test)]
