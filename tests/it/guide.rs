@@ -267,6 +267,31 @@ fn the_guides_docker_experiments_print_what_it_says() {
 }
 
 #[test]
+fn the_guides_image_has_pidone_where_the_recipe_puts_it() {
+    // The guide builds its image by hand (the recipe's app part is not
+    // the guide's); its pidone part must still be the recipe's.
+    let recipe = docker_util::Recipe::read();
+    let build: Vec<Block> = blocks()
+        .into_iter()
+        .filter(Block::builds_the_image)
+        .collect();
+    let [block] = &build[..] else {
+        panic!("one block builds the image: {build:#?}")
+    };
+    let script = block.commands.join("\n");
+    for line in [
+        "FROM scratch".to_string(),
+        format!("COPY pidone {}", recipe.pidone),
+        recipe.entrypoint,
+    ] {
+        assert!(
+            script.contains(&format!("'{line}'")),
+            "{line:?} not in the guide's image:\n{script}"
+        );
+    }
+}
+
+#[test]
 fn replace_word_and_matches_do_what_the_guide_test_needs() {
     assert_eq!(
         replace_word("docker rm oom; echo OOMKilled oom-2 oom", "oom", "X"),

@@ -29,7 +29,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 pub use container::{Attached, Container};
-pub use image::Image;
+pub use image::{Image, Recipe};
 pub use private_daemon::PrivateDaemon;
 
 use crate::util::{poll_until, start_time};
