@@ -20,7 +20,7 @@
 //!               with-signals BLK IGN, join-cgroup DIR, rlimit RES N,
 //!               as-user UID
 //!   probe.rs:   status, whoami, argv ARGS..., pid, listen, hello CODE, ps
-//!   memory.rs:  hog, alloc MIB
+//!   memory.rs:  hog, hog-on-usr1, alloc MIB
 
 // Our own C `main`: Rust's runtime would set SIGPIPE to ignored before a Rust
 // `main` runs, and `status` must report exactly the dispositions pidone

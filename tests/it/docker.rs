@@ -279,12 +279,14 @@ fn oom_kill_gives_137_oomkilled_and_is_named_in_the_log_and_the_termination_log(
         "/out/termination-log",
         "--",
         "testee",
-        "alloc",
-        "256",
+        "hog-on-usr1",
     ];
     let mut run = docker.run_attached(&options, &image, &args);
+    // Only once the container runs: containerd misses an OOM kill in a
+    // container's first moments, and OOMKilled then says false (#8180).
+    run.expect("ready");
+    run.container.kill("USR1");
     let ended = run.finish();
-    assert!(!ended.stdout.contains("allocated all"), "{ended:#?}");
     assert_eq!(ended.code, Some(137), "{ended:#?}");
     assert_eq!(run.container.exit_code(), 137);
     assert_eq!(run.container.inspect("{{.State.OOMKilled}}"), "true");

@@ -38,8 +38,7 @@ mod tty;
 mod idle;
 // The shipped release build is static, position-independent and small.
 mod static_binary;
-// The Docker harness: images FROM scratch from our own binaries, containers,
-// run-unique labels, a second dockerd.
+// The Docker harness: images FROM scratch from our binaries, run-unique labels.
 mod docker_util;
 // pidone in Docker end to end: exit codes, docker stop, kill, zombies, TTY,
 // OOM, whole-tree shutdown, and pidone as dockerd's --init-path.
