@@ -68,7 +68,8 @@ impl Drop for PidsCgroup {
         // Every process in it is gone (pidone reaped them); the kernel may
         // take a moment to agree, so retry briefly.
         let dir = self.dir.clone();
-        let _ = util::try_poll(|| std::fs::remove_dir(&dir).ok());
+        let deadline = std::time::Instant::now() + util::DEADLINE;
+        let _ = util::poll_until(deadline, || std::fs::remove_dir(&dir).ok());
     }
 }
 
@@ -439,7 +440,7 @@ fn regression_out_of_memory_is_one_line_and_125_never_an_abort() {
     // the process and kills it with SIGSEGV before any code of ours runs:
     // accepted, and counted, but not pidone's to handle.
     const RLIMIT_AS: &str = "9";
-    let pidone = crate::docker_util::static_pidone();
+    let pidone = util::static_pidone();
     let (mut out_of_memory, mut worked) = (0, 0);
     for kb in (400..=1_024).step_by(8) {
         let bytes = (kb * 1024).to_string();

@@ -5,9 +5,11 @@
 //! times), and runs of spaces or tabs count as one space.
 //!
 //! The guide's names are made unique for the run: the image `pidone-demo`
-//! and every `--name NAME` become `pidone-test-<pid>-<n>-…`, in commands and
-//! output alike, and are removed afterwards. `pidone` on the guide's PATH
-//! is the static release build, the one its image is built from.
+//! and every `--name NAME` become `pidone-test-<run>-<n>-…`, in commands and
+//! output alike, and are removed afterwards. On the guide's PATH come first
+//! `pidone`, the static release build, and `testee`, the suite's static test
+//! app: the two files its image is built from, and all it uses besides the
+//! machine's own `sh`, `unshare` and `docker`.
 //!
 //! examples/kubernetes/pod.yaml is checked against Dockerfile.example.
 
@@ -18,6 +20,7 @@ use std::thread;
 use std::time::Duration;
 
 use crate::docker_util::{self, run_with_deadline};
+use crate::util;
 
 /// How long one block may run (the docker stop block takes about 6 s).
 const BLOCK_DEADLINE: Duration = Duration::from_secs(120);
@@ -147,13 +150,38 @@ fn matches(pattern: &str, line: &str) -> bool {
     true
 }
 
+/// A directory holding just `pidone` and `testee` (links to their static
+/// builds), for the front of the guide's PATH. In this checkout's own
+/// scratch directory, made anew once per run: the links always point at
+/// the same static builds, so a concurrent run of the same checkout agrees.
+fn guide_bin() -> &'static Path {
+    static BIN: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    BIN.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("guide-bin");
+        std::fs::create_dir_all(&dir).expect("create the guide's bin directory");
+        for (name, target) in [
+            ("pidone", util::static_pidone()),
+            ("testee", util::static_testee()),
+        ] {
+            let link = dir.join(name);
+            if std::fs::read_link(&link).is_ok_and(|old| old == target) {
+                continue;
+            }
+            let _ = std::fs::remove_file(&link);
+            std::os::unix::fs::symlink(target, &link)
+                .unwrap_or_else(|e| panic!("link {name} into the guide's PATH: {e}"));
+        }
+        dir
+    })
+}
+
 /// Runs BLOCK's commands in one bash (stderr merged into stdout, as on a
 /// terminal) and compares what they print with the block's output lines.
 fn run(block: &Block) -> Result<(), String> {
     let path = std::env::var_os("PATH").unwrap_or_default();
-    let pidone_dir = docker_util::static_pidone().parent().unwrap().to_owned();
+    let bin = guide_bin();
     let path =
-        std::env::join_paths(std::iter::once(pidone_dir).chain(std::env::split_paths(&path)))
+        std::env::join_paths(std::iter::once(bin.to_owned()).chain(std::env::split_paths(&path)))
             .unwrap();
     let script = format!("exec 2>&1\n{}\n", block.commands.join("\n"));
     let mut bash = Command::new("bash");
@@ -236,6 +264,31 @@ fn the_guides_docker_experiments_print_what_it_says() {
     run_all(&experiments);
     // The guards remove the containers, then the image.
     drop(containers);
+}
+
+#[test]
+fn the_guides_image_has_pidone_where_the_recipe_puts_it() {
+    // The guide builds its image by hand (the recipe's app part is not
+    // the guide's); its pidone part must still be the recipe's.
+    let recipe = docker_util::Recipe::read();
+    let build: Vec<Block> = blocks()
+        .into_iter()
+        .filter(Block::builds_the_image)
+        .collect();
+    let [block] = &build[..] else {
+        panic!("one block builds the image: {build:#?}")
+    };
+    let script = block.commands.join("\n");
+    for line in [
+        "FROM scratch".to_string(),
+        format!("COPY pidone {}", recipe.pidone),
+        recipe.entrypoint,
+    ] {
+        assert!(
+            script.contains(&format!("'{line}'")),
+            "{line:?} not in the guide's image:\n{script}"
+        );
+    }
 }
 
 #[test]

@@ -3,7 +3,7 @@
 //! makes sense, as a subreaper outside one, with logging at its default and
 //! at debug.
 
-// The harness: running pidone, awaiting lines, reading /proc.
+// The harness: the binaries, running pidone, awaiting lines, reading /proc.
 mod util;
 
 // Exit codes: N, 128+S, -e remaps, 127/126 for exec failures.
@@ -38,7 +38,7 @@ mod tty;
 mod idle;
 // The shipped release build is static, position-independent and small.
 mod static_binary;
-// The Docker harness: images FROM scratch, containers, a second dockerd.
+// The Docker harness: images FROM scratch from our binaries, run-unique labels.
 mod docker_util;
 // pidone in Docker end to end: exit codes, docker stop, kill, zombies, TTY,
 // OOM, whole-tree shutdown, and pidone as dockerd's --init-path.

@@ -51,7 +51,8 @@ impl Drop for Cgroup {
         // Every process in it is gone by now (pidone reaped them all);
         // removal may race the kernel's own bookkeeping, so retry briefly.
         let dir = self.dir.clone();
-        let _ = util::try_poll(|| std::fs::remove_dir(&dir).ok());
+        let deadline = std::time::Instant::now() + util::DEADLINE;
+        let _ = util::poll_until(deadline, || std::fs::remove_dir(&dir).ok());
     }
 }
 

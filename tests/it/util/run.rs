@@ -1,0 +1,304 @@
+//! Running pidone: where it runs (PID 1 of its own namespace, subreaper,
+//! neither), at which log level, with which options, environment, start
+//! state and wrappers; then the running `Init` and the `Finished` result.
+//! Every run starts from a clean environment: no PIDONE_*, TINI_* or
+//! LISTEN_* variable of the developer's leaks in.
+
+use std::collections::VecDeque;
+use std::ffi::{OsStr, OsString};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use super::captured::Captured;
+use super::procfs::{children, exe};
+use super::{pidone, poll, testee, DEADLINE};
+
+/// Where pidone runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// PID 1 of its own PID namespace.
+    Pid1,
+    /// A plain process with `-s`, outside any namespace.
+    Subreaper,
+    /// A plain process without `-s`: neither PID 1 nor subreaper.
+    Plain,
+}
+
+/// pidone's log level in a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Log {
+    /// No log variable at all: warn.
+    Default,
+    /// `PIDONE_LOG=debug`.
+    Debug,
+}
+
+/// Every (mode, log) combination; each scenario runs in all of them.
+pub fn matrix() -> impl Iterator<Item = (Mode, Log)> {
+    [Mode::Pid1, Mode::Subreaper]
+        .into_iter()
+        .flat_map(|mode| [Log::Default, Log::Debug].map(|log| (mode, log)))
+}
+
+/// Both log settings, for scenarios that only make sense in one mode.
+pub const LOGS: [Log; 2] = [Log::Default, Log::Debug];
+
+/// A pidone invocation being put together.
+pub struct Run {
+    mode: Mode,
+    log: Log,
+    args: Vec<OsString>,
+    env: Vec<(String, OsString)>,
+    unset: Vec<String>,
+    start_signals: Option<(u64, u64)>,
+    wrappers: Vec<OsString>,
+    broken_stderr: bool,
+}
+
+impl Run {
+    /// pidone in MODE with LOG; add options with [`Run::arg`].
+    pub fn new(mode: Mode, log: Log) -> Run {
+        let args = match mode {
+            Mode::Pid1 | Mode::Plain => vec![],
+            Mode::Subreaper => vec!["-s".into()],
+        };
+        Run {
+            mode,
+            log,
+            args,
+            env: vec![],
+            unset: vec![],
+            start_signals: None,
+            wrappers: vec![],
+            broken_stderr: false,
+        }
+    }
+
+    /// Adds arguments for pidone (options, or the program and its args).
+    pub fn args<S: AsRef<OsStr>>(mut self, args: impl IntoIterator<Item = S>) -> Run {
+        self.args
+            .extend(args.into_iter().map(|a| a.as_ref().to_owned()));
+        self
+    }
+
+    /// Adds `-- testee ARGS...`.
+    pub fn testee(self, args: &[&str]) -> Run {
+        self.args(["--".as_ref(), testee().as_os_str()]).args(args)
+    }
+
+    /// Sets an environment variable for pidone.
+    pub fn env(self, name: &str, value: &str) -> Run {
+        self.env_os(name, value)
+    }
+
+    /// Sets an environment variable for pidone to any bytes (non-UTF-8 too).
+    pub fn env_os(mut self, name: &str, value: impl AsRef<OsStr>) -> Run {
+        self.env.push((name.into(), value.as_ref().to_owned()));
+        self
+    }
+
+    /// Runs `testee MODE ARGS... <pidone ...>` instead of pidone directly
+    /// (inside the namespace, after unshare): one of the testee's wrapper
+    /// modes that change the process (cgroup, rlimit, user) and then exec
+    /// the rest of the command line. Repeatable; applied in order.
+    pub fn wrap(mut self, mode: &str, args: &[&str]) -> Run {
+        self.wrappers.push(testee().into());
+        self.wrappers.push(mode.into());
+        self.wrappers.extend(args.iter().map(OsString::from));
+        self
+    }
+
+    /// Starts pidone with a stderr pipe whose reading end is already
+    /// closed, as when the runtime's log reader has gone away: every write
+    /// pidone makes to stderr fails with EPIPE and raises SIGPIPE.
+    pub fn broken_stderr(mut self) -> Run {
+        self.broken_stderr = true;
+        self
+    }
+
+    /// Removes an environment variable for pidone.
+    pub fn env_unset(mut self, name: &str) -> Run {
+        self.unset.push(name.into());
+        self
+    }
+
+    /// Starts pidone with exactly this signal mask and ignored set (raw
+    /// 64-bit masks, bit N-1 for signal N), everything else at its default.
+    /// Set by `testee with-signals` right before pidone's exec, so neither
+    /// this test process nor unshare can disturb them.
+    pub fn start_signals(mut self, blocked: u64, ignored: u64) -> Run {
+        self.start_signals = Some((blocked, ignored));
+        self
+    }
+
+    fn command(&self) -> Command {
+        let mut line: Vec<OsString> = vec![];
+        if self.mode == Mode::Pid1 {
+            line.extend(
+                ["unshare", "--pid", "--fork", "--kill-child", "--mount-proc"].map(OsString::from),
+            );
+        }
+        if let Some((blocked, ignored)) = self.start_signals {
+            line.push(testee().into());
+            line.push("with-signals".into());
+            line.push(format!("{blocked:016x}").into());
+            line.push(format!("{ignored:016x}").into());
+        }
+        line.extend(self.wrappers.iter().cloned());
+        line.push(pidone().into());
+        line.extend(self.args.iter().cloned());
+        let mut command = Command::new(&line[0]);
+        command.args(&line[1..]);
+        for var in [
+            "PIDONE_LOG",
+            "PIDONE_SUBREAPER",
+            "PIDONE_PROCESS_GROUP",
+            "PIDONE_PARENT_DEATH_SIGNAL",
+            "PIDONE_REMAP_EXIT",
+            "PIDONE_WARN_ON_REAP",
+            "PIDONE_REWRITE",
+            "PIDONE_GRACE",
+            "PIDONE_KILL_AFTER",
+            "PIDONE_TERMINATION_LOG",
+            "PIDONE_USER",
+            "PIDONE_WORKDIR",
+            "LISTEN_PID",
+            "LISTEN_FDS",
+            "TINI_SUBREAPER",
+            "TINI_KILL_PROCESS_GROUP",
+            "TINI_VERBOSITY",
+        ] {
+            command.env_remove(var);
+        }
+        if self.log == Log::Debug {
+            command.env("PIDONE_LOG", "debug");
+        }
+        for (name, value) in &self.env {
+            command.env(name, value);
+        }
+        for name in &self.unset {
+            command.env_remove(name);
+        }
+        command
+    }
+
+    /// Starts pidone with stdout and stderr captured, stdin empty.
+    pub fn start(self) -> Init {
+        let mut command = self.command();
+        command.stdin(Stdio::null());
+        let description = format!("{:?} {:?} {:?}", self.mode, self.log, command);
+        // With broken_stderr, nobody will ever read pidone's stderr.
+        let captured = Captured::spawn(command, description, !self.broken_stderr);
+        Init {
+            mode: self.mode,
+            captured,
+            pending: VecDeque::new(),
+        }
+    }
+
+    /// Runs pidone to the end and returns what happened.
+    pub fn output(self) -> Finished {
+        self.start().finish()
+    }
+}
+
+/// A running pidone.
+pub struct Init {
+    mode: Mode,
+    captured: Captured,
+    pending: VecDeque<String>,
+}
+
+impl Init {
+    /// Waits for the first stdout line matching WANT (consuming it) and
+    /// returns it; other lines are kept for later calls.
+    pub fn line_where(&mut self, what: &str, want: impl Fn(&str) -> bool) -> String {
+        if let Some(i) = self.pending.iter().position(|l| want(l)) {
+            return self.pending.remove(i).unwrap_or_default();
+        }
+        let deadline = Instant::now() + DEADLINE;
+        loop {
+            let line = self.captured.next_line(deadline, what);
+            if want(&line) {
+                return line;
+            }
+            self.pending.push_back(line);
+        }
+    }
+
+    /// Waits for the exact stdout line WANT.
+    pub fn expect(&mut self, want: &str) {
+        self.line_where(want, |line| line == want);
+    }
+
+    /// The host pid of pidone itself (what a runtime would signal).
+    pub fn pid(&self) -> i32 {
+        let top = self.captured.process.id() as i32;
+        match self.mode {
+            Mode::Subreaper | Mode::Plain => top,
+            // unshare forks pidone; wait until the child has exec'd pidone.
+            Mode::Pid1 => poll(
+                &self.captured.description,
+                "pidone to start under unshare",
+                || children(top).into_iter().find(|&pid| exe(pid) != exe(top)),
+            ),
+        }
+    }
+
+    /// Sends SIG to pidone's host pid, as `docker kill` would.
+    pub fn signal(&self, sig: i32) {
+        // SAFETY: kill has no memory preconditions.
+        let rc = unsafe { libc::kill(self.pid(), sig) };
+        assert_eq!(rc, 0, "kill {sig} pidone");
+    }
+
+    /// Waits (bounded) for pidone to exit and returns what it did.
+    pub fn finish(mut self) -> Finished {
+        let (status, stdout, stderr) = self.captured.wait(DEADLINE, "pidone");
+        Finished {
+            code: status.code(),
+            signal: std::os::unix::process::ExitStatusExt::signal(&status),
+            stdout,
+            stderr,
+            description: self.captured.description.clone(),
+        }
+    }
+}
+
+/// How a pidone run ended.
+#[derive(Debug)]
+pub struct Finished {
+    pub code: Option<i32>,
+    /// The signal that killed pidone (or unshare), if one did.
+    pub signal: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+    /// Shown through `Debug` when an assertion fails.
+    #[allow(dead_code)]
+    pub description: String,
+}
+
+impl Finished {
+    /// Asserts the exit code, showing everything on failure.
+    pub fn assert_code(&self, want: i32) -> &Self {
+        assert_eq!(self.code, Some(want), "exit code of {self:#?}");
+        self
+    }
+
+    /// How many orphans pidone logged as reaped (at debug level).
+    pub fn reaped_orphans(&self) -> usize {
+        self.log_lines("DEBUG")
+            .iter()
+            .filter(|l| l.contains("reaped orphan"))
+            .count()
+    }
+
+    /// The stderr lines that are pidone log lines at LEVEL.
+    pub fn log_lines(&self, level: &str) -> Vec<&str> {
+        let prefix = format!("[{level} pidone (");
+        self.stderr
+            .lines()
+            .filter(|l| l.starts_with(&prefix))
+            .collect()
+    }
+}
