@@ -20,8 +20,23 @@ fn main() {
         println!("cargo:rustc-link-arg-bins=-Wl,--no-eh-frame-hdr");
     }
     println!("cargo:rerun-if-env-changed=PIDONE_GIT_COMMIT");
-    println!("cargo:rerun-if-changed=.git/HEAD");
-    println!("cargo:rerun-if-changed=.git/refs");
+    // Where HEAD lives: `.git/` in a plain clone, elsewhere in a worktree
+    // (where `.git` is a file). Watching a path that does not exist makes
+    // cargo re-run this script, and rebuild pidone, on every command.
+    // Without git there is nothing to watch and the commit is "unknown".
+    let git_dir = Command::new("git")
+        .args(["rev-parse", "--git-dir", "--git-common-dir"])
+        .output()
+        .ok()
+        .filter(|out| out.status.success())
+        .map(|out| String::from_utf8_lossy(&out.stdout).into_owned());
+    if let Some(dirs) = git_dir {
+        let mut dirs = dirs.lines();
+        if let (Some(own), Some(common)) = (dirs.next(), dirs.next()) {
+            println!("cargo:rerun-if-changed={own}/HEAD");
+            println!("cargo:rerun-if-changed={common}/refs");
+        }
+    }
     let commit = std::env::var("PIDONE_GIT_COMMIT")
         .ok()
         .filter(|c| !c.is_empty())
