@@ -11,7 +11,7 @@ use std::io::Write;
 
 use log::{debug, info, warn};
 
-use crate::cli::{Action, Config};
+use crate::cli::{Action, Config, LogSpec};
 use crate::{
     cli, explain, fds, logging, oom, reaper, shutdown, signals, spawn, termination_log, user,
 };
@@ -84,11 +84,11 @@ fn run_parsed(mask: std::io::Result<Mask>, args: &[OsString]) -> Result<u8, Erro
     })?;
     let config = match cli::parse(args, |name| std::env::var_os(name))? {
         Action::Run(config) => config,
-        Action::Help => return Ok(print(cli::USAGE)),
+        Action::Help => return Ok(print(&cli::usage())),
         Action::Version => return Ok(print(&format!("{}\n", cli::version()))),
         Action::Explain(code) => return Ok(print(&explain::explain(code))),
     };
-    logging::init(config.log_level);
+    logging::init(most_verbose(&config.log));
     let started = start(&config, original_mask);
     let (supervisor, oom) = match started {
         Ok(started) => started,
@@ -135,6 +135,20 @@ fn run_parsed(mask: std::io::Result<Mask>, args: &[OsString]) -> Result<u8, Erro
         Ending::Child { code, .. } => code,
         _ => 0,
     })
+}
+
+/// The most verbose level LOG allows anywhere. A bridge for today's
+/// one-level logger until the env_logger one takes `LogSpec` itself: for a
+/// bare level (`PIDONE_LOG=debug`, the usual form) it is exact.
+fn most_verbose(log: &LogSpec) -> log::LevelFilter {
+    match log {
+        LogSpec::Level(level) => *level,
+        LogSpec::Filters(filters) => filters
+            .split(',')
+            .filter_map(|d| d.rsplit('=').next()?.trim().parse().ok())
+            .max()
+            .unwrap_or(log::LevelFilter::Warn),
+    }
 }
 
 /// Everything between parsing and the event loop: the signalfd, our role
