@@ -40,9 +40,6 @@ mod ending;
 mod environment;
 // Durations: parsing `500ms`/`2s`/`1m` and showing them.
 mod duration;
-// Test only: a randomized run of cli::parse (to become a property test under tests/).
-#[cfg(test)]
-mod cli_fuzz;
 // pidone's own failures and their exit codes; imports nothing of ours.
 pub mod error;
 // A child's raw wait status as a Fate, and `-e` remapping.

@@ -93,11 +93,11 @@ fn run_parsed(
     let env = Environment::read();
     let config = match cli::parse(args, |name| env.lookup(name))? {
         Action::Run(config) => config,
-        Action::Help => return Ok(print(cli::USAGE)),
+        Action::Help => return Ok(print(&cli::usage())),
         Action::Version => return Ok(print(&format!("{}\n", cli::version()))),
         Action::Explain(code) => return Ok(print(&explain::explain(code))),
     };
-    logging::init(config.log_level);
+    logging::init(&config.log);
     let mut tally = Run::new(started);
     let ending = match start(&config, original_mask, &env, &mut tally) {
         // From here on pidone must never bail out: nothing below can fail.

@@ -17,14 +17,22 @@ use std::io::Write;
 
 use env_logger::fmt::Formatter;
 use env_logger::{Builder, Target, WriteStyle};
-use log::{LevelFilter, Record};
+use log::Record;
 
-/// Installs the logger at LEVEL. Only the first call installs; a second
-/// changes nothing (pidone calls it once).
-pub fn init(level: LevelFilter) {
+use crate::cli::LogSpec;
+
+/// Installs the logger with SPEC: a level (from `-v`/`-q`,
+/// `TINI_VERBOSITY` or the default), or `PIDONE_LOG`'s filters in
+/// env_logger's syntax (a bare level, or `TARGET=LEVEL,...`; `cli` has
+/// checked them). Only the first call installs (pidone calls it once).
+pub fn init(spec: &LogSpec) {
     let pid = std::process::id();
-    let _ = Builder::new()
-        .filter_level(level)
+    let mut builder = Builder::new();
+    match spec {
+        LogSpec::Level(level) => builder.filter_level(*level),
+        LogSpec::Filters(filters) => builder.parse_filters(filters),
+    };
+    let _ = builder
         .target(Target::Stderr)
         .write_style(WriteStyle::Never)
         .format(move |buf: &mut Formatter, record: &Record<'_>| line(buf, pid, record))

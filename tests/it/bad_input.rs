@@ -91,6 +91,21 @@ fn cases() -> Vec<Case> {
         args(&[b"--grace", b"5x", b"true"], "invalid duration '5x'"),
         args(&[b"--kill-after=1y", b"true"], "invalid duration '1y'"),
         args(&[b"--grace", b"400d", b"true"], "invalid duration '400d'"),
+        args(&[b"--stop-after=5x", b"true"], "'5x' for --stop-after"),
+        // The stop signal must be one an app can catch.
+        args(
+            &[b"--stop-signal", b"KILL", b"true"],
+            "invalid signal 'KILL' for --stop-signal (KILL and STOP cannot be caught",
+        ),
+        args(
+            &[b"--stop-signal=STOP", b"true"],
+            "'STOP' for --stop-signal",
+        ),
+        args(
+            &[b"--stop-signal", b"NOSUCH", b"true"],
+            "'NOSUCH' for --stop-signal",
+        ),
+        args(&[b"--report=", b"true"], "'--report' needs a path"),
         // No program, an empty one, a program with --pause.
         args(&[], "missing program to run"),
         args(&[b"--"], "missing program to run after '--'"),
@@ -142,6 +157,10 @@ fn cases() -> Vec<Case> {
         var("PIDONE_PROCESS_GROUP", b"2", "'2' for PIDONE_PROCESS_GROUP"),
         var("PIDONE_WARN_ON_REAP", b"y", "'y' for PIDONE_WARN_ON_REAP"),
         var("PIDONE_LOG", b"chatty", "'chatty' for PIDONE_LOG"),
+        var("PIDONE_LOG", b"debug/re", "'debug/re' for PIDONE_LOG"),
+        var("PIDONE_LOG", b"pidone=loud", "'pidone=loud' for PIDONE_LOG"),
+        var("PIDONE_STOP_AFTER", b"soon", "'soon' for PIDONE_STOP_AFTER"),
+        var("PIDONE_STOP_SIGNAL", b"9", "'9' for PIDONE_STOP_SIGNAL"),
         var("TINI_VERBOSITY", b"x", "'x' for TINI_VERBOSITY"),
         var("PIDONE_LOG", b"de\xffbug", "'de\u{fffd}bug' for PIDONE_LOG"),
         var("PIDONE_GRACE", b"\xff", "'\u{fffd}' for PIDONE_GRACE"),
@@ -205,6 +224,8 @@ fn bad_variables_overridden_by_a_valid_flag_are_no_error() {
         ("PIDONE_PROCESS_GROUP", b"2", &["-g"]),
         ("PIDONE_WARN_ON_REAP", b"y", &["-w"]),
         ("PIDONE_LOG", b"chatty", &["-q"]),
+        ("PIDONE_STOP_SIGNAL", b"KILL", &["--stop-signal", "HUP"]),
+        ("PIDONE_STOP_AFTER", b"soon", &["--stop-after", "1h"]),
         ("PIDONE_LOG", b"de\xffbug", &["-v"]),
         ("TINI_VERBOSITY", b"x", &["-q"]),
     ];

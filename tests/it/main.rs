@@ -16,6 +16,10 @@ mod reaping;
 mod signal_mask;
 // Options, environment, usage errors, --help, --version and --explain.
 mod cli;
+// The parser's properties, on inputs generated from the option table.
+mod cli_props;
+// README.md's option table lists exactly the options and variables of the table.
+mod readme_options;
 // When the main child exits, leftovers get SIGTERM, a grace period, SIGKILL.
 mod shutdown;
 // --kill-after: SIGKILL a child that outlives a terminating signal.
