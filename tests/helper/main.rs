@@ -18,7 +18,7 @@
 //!               slow-helper FILE MS, linger
 //!   wrappers.rs (change the process, then exec PROGRAM ARGS...):
 //!               with-signals BLK IGN, join-cgroup DIR, rlimit RES N,
-//!               as-user UID
+//!               as-user UID, subreaper
 //!   probe.rs:   status, whoami, argv ARGS..., pid, listen, hello CODE, ps
 //!   memory.rs:  hog, hog-on-usr1, alloc MIB
 

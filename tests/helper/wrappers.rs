@@ -12,6 +12,9 @@
 //!   rlimit RES N PROGRAM ARGS...      set resource RES (a number) to N, soft
 //!                                     and hard
 //!   as-user UID PROGRAM ARGS...       drop to uid and gid UID, no groups
+//!   subreaper PROGRAM ARGS...         become a child subreaper, then exec
+//!                                     (the bit survives exec, as process
+//!                                     supervisors and tini's test proxy use it)
 
 use crate::signals::set_mask;
 use crate::{fail, Args};
@@ -23,6 +26,7 @@ pub fn run(args: &Args) -> bool {
         "join-cgroup" => join_cgroup(args),
         "rlimit" => rlimit(args),
         "as-user" => as_user(args),
+        "subreaper" => subreaper(args),
         _ => false,
     }
 }
@@ -66,6 +70,15 @@ fn rlimit(args: &Args) -> ! {
         fail("rlimit: setrlimit failed", 94);
     }
     args.exec_from(3);
+}
+
+/// The `subreaper` mode; see the module docs.
+fn subreaper(args: &Args) -> ! {
+    // SAFETY: prctl with PR_SET_CHILD_SUBREAPER takes plain integers.
+    if unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) } != 0 {
+        fail("subreaper: prctl failed", 94);
+    }
+    args.exec_from(1);
 }
 
 /// The `as-user` mode; see the module docs.

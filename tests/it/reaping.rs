@@ -1,7 +1,7 @@
 //! Orphans re-parented to pidone are reaped while the main child keeps
 //! running, as PID 1 and as a subreaper; `-w` logs each in tini's words.
 
-use crate::util::{self, matrix, Log, Run};
+use crate::util::{self, matrix, Log, Mode, Run};
 
 #[test]
 fn a_thousand_orphans_are_all_reaped_while_the_child_runs() {
@@ -57,4 +57,32 @@ fn warn_on_reap_logs_every_orphan() {
             assert_eq!(warned, 5, "{out:#?}");
         }
     }
+}
+
+/// Regression (drop-in with tini): a supervisor that set
+/// `PR_SET_CHILD_SUBREAPER` and then exec'd pidone (the bit survives exec)
+/// got the "zombie reaping won't work" warning, which suites written for
+/// tini treat as a failure. pidone is a subreaper there: it must stay
+/// silent, and orphans must be reaped by it.
+#[test]
+fn regression_already_a_subreaper_is_silent_and_reaps() {
+    let mut init = Run::new(Mode::Plain, Log::Default)
+        .wrap("subreaper", &[])
+        .testee(&["orphans", "20"])
+        .start();
+    init.expect("orphans done");
+    let pidone = init.pid();
+    util::poll("already a subreaper", "every orphan reaped", || {
+        (util::descendants(pidone).len() == 1 && util::zombies_of(pidone).is_empty()).then_some(())
+    });
+    init.signal(libc::SIGTERM);
+    let out = init.finish();
+    out.assert_code(143);
+    assert_eq!(out.stderr, "", "pidone must print nothing: {out:#?}");
+    // Without the bit (and without -s), the warning is still there.
+    let out = Run::new(Mode::Plain, Log::Default)
+        .testee(&["exit", "0"])
+        .output();
+    out.assert_code(0);
+    assert!(out.stderr.contains("zombie reaping won't work"), "{out:#?}");
 }
