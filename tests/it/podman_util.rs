@@ -32,6 +32,9 @@ use crate::util::{poll_until, start_time, static_pidone, static_testee};
 /// How long one podman command may take (a cold vfs import on a slow disk).
 const COMMAND_DEADLINE: Duration = Duration::from_secs(60);
 
+/// How long the cgroups Podman left may stay busy before we leave them.
+const CGROUP_DEADLINE: Duration = Duration::from_secs(5);
+
 /// The image with no entrypoint: `/pidone`, `/bin/testee`, `PATH=/bin`.
 pub const PLAIN: &str = "localhost/pidone-test:plain";
 
@@ -428,14 +431,21 @@ fn cgroups_before_us() -> &'static [PathBuf] {
 }
 
 /// Removes the `libpod_parent` cgroups that appeared since we started,
-/// deepest first (a cgroup with processes in it refuses, and stays).
+/// deepest first. A cgroup with processes in it refuses: conmon outlives
+/// `podman rm` by a moment (seen under strace, which slows it down), and a
+/// cgroup left then would count as "there before us" for every later run,
+/// so this tries again for a few seconds before it leaves one.
 fn remove_new_cgroups() {
-    for parent in libpod_parents() {
-        if cgroups_before_us().contains(&parent) {
-            continue;
+    let new: Vec<PathBuf> = libpod_parents()
+        .into_iter()
+        .filter(|parent| !cgroups_before_us().contains(parent))
+        .collect();
+    let _ = poll_until(Instant::now() + CGROUP_DEADLINE, || {
+        for parent in &new {
+            remove_cgroup_tree(parent);
         }
-        remove_cgroup_tree(&parent);
-    }
+        new.iter().all(|parent| !parent.exists()).then_some(())
+    });
 }
 
 /// Removes the cgroup DIR and its descendants, children first.
