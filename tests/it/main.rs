@@ -47,6 +47,11 @@ mod docker_util;
 // pidone in Docker end to end: exit codes, docker stop, kill, zombies, TTY,
 // OOM, whole-tree shutdown, and pidone as dockerd's --init-path.
 mod docker;
+// The Podman harness: a private rootful Podman per test, images imported
+// from our static binaries, everything removed afterwards.
+mod podman_util;
+// pidone under Podman: --init-path, the image's ENTRYPOINT, a pod's infra.
+mod podman;
 // docs/pid1.md: every experiment in the guide prints what the guide says.
 mod guide;
 // Stress: a 10,000-signal storm, 5,000 orphans, and the race at exit.
