@@ -51,6 +51,7 @@ pub struct Run {
     args: Vec<OsString>,
     env: Vec<(String, OsString)>,
     unset: Vec<String>,
+    dir: Option<std::path::PathBuf>,
     start_signals: Option<(u64, u64)>,
     wrappers: Vec<OsString>,
     broken_stderr: bool,
@@ -69,6 +70,7 @@ impl Run {
             args,
             env: vec![],
             unset: vec![],
+            dir: None,
             start_signals: None,
             wrappers: vec![],
             broken_stderr: false,
@@ -117,6 +119,12 @@ impl Run {
         self
     }
 
+    /// Starts pidone in DIR (the test's own directory otherwise).
+    pub fn current_dir(mut self, dir: &std::path::Path) -> Run {
+        self.dir = Some(dir.to_owned());
+        self
+    }
+
     /// Removes an environment variable for pidone.
     pub fn env_unset(mut self, name: &str) -> Run {
         self.unset.push(name.into());
@@ -149,6 +157,9 @@ impl Run {
         line.push(pidone().into());
         line.extend(self.args.iter().cloned());
         let mut command = Command::new(&line[0]);
+        if let Some(dir) = &self.dir {
+            command.current_dir(dir);
+        }
         command.args(&line[1..]);
         // Every variable the option table declares (a new option's too),
         // and socket activation's, which pidone reads for its child.
