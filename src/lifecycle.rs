@@ -92,7 +92,13 @@ fn run_parsed(
     })?;
     let env = Environment::read();
     let config = match cli::parse(args, |name| env.lookup(name))? {
-        Action::Run(config) => config,
+        // The files written on exit are named relative to where pidone
+        // started, which it leaves once the child runs.
+        Action::Run(mut config) => {
+            config.termination_log = config.termination_log.map(out_file::anchored);
+            config.report = config.report.map(out_file::anchored);
+            config
+        }
         Action::Help => return Ok(print(&cli::usage())),
         Action::Version => return Ok(print(&format!("{}\n", cli::version()))),
         Action::Explain(code) => return Ok(print(&explain::explain(code))),

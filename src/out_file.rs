@@ -5,11 +5,26 @@
 //! not change because a file could not be written, so a failure is logged
 //! once at warn and otherwise ignored.
 
-use std::ffi::OsStr;
+use std::ffi::{OsStr, OsString};
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 
 use log::warn;
+
+/// PATH made absolute against the current directory, if it is relative.
+///
+/// Called before pidone leaves its working directory for `/` (see
+/// `fds::leave_working_directory`): the files are written on the way out,
+/// long after, and `--report r.json` used to land in `/r.json` (or fail
+/// with EACCES when not root) instead of where the user ran pidone. If the
+/// current directory cannot be read, PATH is kept as it is.
+pub fn anchored(path: OsString) -> OsString {
+    let relative = std::path::Path::new(&path).is_relative();
+    match std::env::current_dir() {
+        Ok(dir) if relative => dir.join(&path).into_os_string(),
+        _ => path,
+    }
+}
 
 /// Writes LINE and a newline to PATH, replacing what was there. WHAT names
 /// the file in the warning when that fails.

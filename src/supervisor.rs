@@ -53,6 +53,15 @@ pub enum Outcome {
 /// when pidone receives one of them (and forwards something for it).
 pub const TERMINATING: [i32; 4] = [libc::SIGTERM, libc::SIGINT, libc::SIGQUIT, libc::SIGHUP];
 
+/// Whether SIGNO from SOURCE asks the child to stop: a terminating signal,
+/// or whatever `--stop-signal` is when `--stop-after` acts. A stop signal
+/// outside [`TERMINATING`] (httpd's STOPSIGNAL is SIGWINCH) used to leave
+/// the report's `stop` null and never start `--kill-after`, so a drill of
+/// an app that ignored it hung for good.
+fn is_stop(signo: i32, source: Source) -> bool {
+    source == Source::StopAfter || TERMINATING.contains(&signo)
+}
+
 impl Supervisor {
     /// Runs until the main child has exited and been reaped (or `--pause`
     /// ends), tallying what the report says in RUN. Blocks in `read`
@@ -142,15 +151,15 @@ impl Supervisor {
             return None;
         }
         run.signals_forwarded += 1;
-        if kill_deadline.is_none() && TERMINATING.contains(&received.signo) {
+        if kill_deadline.is_none() && is_stop(received.signo, source) {
             *kill_deadline = self.kill_after.map(|after| Instant::now() + after);
         }
         None
     }
 
-    /// Records the run's first stop: a terminating SIGNO from SOURCE, now.
+    /// Records the run's first stop (see [`is_stop`]): SIGNO from SOURCE, now.
     fn note_stop(&self, run: &mut Run, signo: i32, source: Source) {
-        if run.stop.is_none() && TERMINATING.contains(&signo) {
+        if run.stop.is_none() && is_stop(signo, source) {
             run.stop = Some(Stop {
                 signal: signo,
                 source,

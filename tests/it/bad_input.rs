@@ -106,6 +106,31 @@ fn cases() -> Vec<Case> {
             "'NOSUCH' for --stop-signal",
         ),
         args(&[b"--report=", b"true"], "'--report' needs a path"),
+        args(&[b"--stop-after"], "'--stop-after' needs a value"),
+        args(&[b"--stop-signal"], "'--stop-signal' needs a value"),
+        args(&[b"--report"], "'--report' needs a value"),
+        args(
+            &[b"--stop-after", b"-1s", b"true"],
+            "'-1s' for --stop-after",
+        ),
+        args(
+            &[b"--stop-after", b"400d", b"true"],
+            "'400d' for --stop-after",
+        ),
+        args(&[b"--stop-after=", b"true"], "'' for --stop-after"),
+        // STOP and KILL by number and in any spelling, and no signal at all.
+        args(
+            &[b"--stop-signal", b"19", b"true"],
+            "'19' for --stop-signal (KILL and STOP",
+        ),
+        args(
+            &[b"--stop-signal", b"sigkill", b"true"],
+            "'sigkill' for --stop-signal (KILL and STOP",
+        ),
+        args(
+            &[b"--stop-signal", b"0", b"true"],
+            "invalid signal '0' for --stop-signal",
+        ),
         // No program, an empty one, a program with --pause.
         args(&[], "missing program to run"),
         args(&[b"--"], "missing program to run after '--'"),
@@ -161,6 +186,17 @@ fn cases() -> Vec<Case> {
         var("PIDONE_LOG", b"pidone=loud", "'pidone=loud' for PIDONE_LOG"),
         var("PIDONE_STOP_AFTER", b"soon", "'soon' for PIDONE_STOP_AFTER"),
         var("PIDONE_STOP_SIGNAL", b"9", "'9' for PIDONE_STOP_SIGNAL"),
+        var(
+            "PIDONE_STOP_SIGNAL",
+            b"STOP",
+            "'STOP' for PIDONE_STOP_SIGNAL",
+        ),
+        var(
+            "PIDONE_STOP_SIGNAL",
+            b"NOPE",
+            "'NOPE' for PIDONE_STOP_SIGNAL",
+        ),
+        var("PIDONE_STOP_AFTER", b"-5", "'-5' for PIDONE_STOP_AFTER"),
         var("TINI_VERBOSITY", b"x", "'x' for TINI_VERBOSITY"),
         var("PIDONE_LOG", b"de\xffbug", "'de\u{fffd}bug' for PIDONE_LOG"),
         var("PIDONE_GRACE", b"\xff", "'\u{fffd}' for PIDONE_GRACE"),

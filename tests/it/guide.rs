@@ -1,15 +1,17 @@
-//! The documents cannot drift from the truth. Every `console` block in
-//! docs/pid1.md is
-//! run here with bash, exactly as written, and what it prints must match
-//! the block's output lines. In those, `…` stands for any text (pids,
-//! times), and runs of spaces or tabs count as one space.
+//! The documents cannot drift from the truth. Every `console` block in the
+//! guides ([`DOCS`]: docs/pid1.md, docs/testing-shutdown.md) is run here
+//! with bash, exactly as written, in an empty directory of its own, and
+//! what it prints must match the block's output lines. In those, `…` stands
+//! for any text (pids, times), and runs of spaces or tabs count as one
+//! space.
 //!
-//! The guide's names are made unique for the run: the image `pidone-demo`
-//! and every `--name NAME` become `pidone-test-<run>-<n>-…`, in commands and
-//! output alike, and are removed afterwards. On the guide's PATH come first
-//! `pidone`, the static release build, and `testee`, the suite's static test
-//! app: the two files its image is built from, and all it uses besides the
-//! machine's own `sh`, `unshare` and `docker`.
+//! A guide's names are made unique for the run: its image (`pidone-demo`,
+//! `graceful-demo`) and every `--name NAME` become `pidone-test-<run>-<n>-…`,
+//! in commands and output alike, and are removed afterwards. On the guides'
+//! PATH come first `pidone`, the static release build, and the static apps
+//! they run, `testee` (the suite's test app) and `graceful` (the example
+//! app): the files their images are built from, and all they use besides
+//! the machine's own `sh`, `sleep`, `unshare`, `python3` and `docker`.
 //!
 //! examples/kubernetes/pod.yaml is checked against Dockerfile.example.
 
@@ -19,16 +21,50 @@ use std::process::{Command, Stdio};
 use std::thread;
 use std::time::Duration;
 
-use crate::docker_util::{self, run_with_deadline};
+use crate::docker_util::{self, run_with_deadline, TempDir};
 use crate::util;
 
 /// How long one block may run (the docker stop block takes about 6 s).
 const BLOCK_DEADLINE: Duration = Duration::from_secs(120);
 
+/// A guide whose `console` blocks are run.
+#[derive(Clone, Copy, Debug)]
+struct Doc {
+    /// Its path in the checkout.
+    path: &'static str,
+    /// The name of the image its Docker blocks build and use.
+    image: &'static str,
+    /// How many blocks without and with Docker it has at least, so that a
+    /// broken fence cannot quietly drop blocks from the test.
+    local: usize,
+    docker: usize,
+}
+
+/// The hands-on guide to PID 1.
+const PID1: Doc = Doc {
+    path: "docs/pid1.md",
+    image: "pidone-demo",
+    local: 3,
+    docker: 6,
+};
+
+/// How to test an app's shutdown with `--stop-after` and `--report`.
+const SHUTDOWN: Doc = Doc {
+    path: "docs/testing-shutdown.md",
+    image: "graceful-demo",
+    local: 3,
+    docker: 2,
+};
+
+/// Every guide that is run.
+const DOCS: [Doc; 2] = [PID1, SHUTDOWN];
+
 /// One `console` block: commands (`$ ` lines) and the output they print.
 #[derive(Clone, Debug)]
 struct Block {
-    /// Line number of the opening fence in docs/pid1.md, for messages.
+    /// The guide it is in, for messages.
+    doc: &'static str,
+    /// Line number of the opening fence, for messages.
     line: usize,
     commands: Vec<String>,
     output: Vec<String>,
@@ -66,6 +102,7 @@ impl Block {
             })
         };
         Block {
+            doc: self.doc,
             line: self.line,
             commands: self.commands.iter().map(rename).collect(),
             output: self.output.iter().map(rename).collect(),
@@ -73,16 +110,17 @@ impl Block {
     }
 }
 
-/// Every `console` block of docs/pid1.md.
-fn blocks() -> Vec<Block> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/pid1.md");
-    let text = std::fs::read_to_string(&path).expect("read docs/pid1.md");
+/// Every `console` block of DOC.
+fn blocks(doc: Doc) -> Vec<Block> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(doc.path);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", doc.path));
     let mut blocks = vec![];
     let mut current: Option<Block> = None;
     for (i, line) in text.lines().enumerate() {
         match current.as_mut() {
             None if line.trim_end() == "```console" => {
                 current = Some(Block {
+                    doc: doc.path,
                     line: i + 1,
                     commands: vec![],
                     output: vec![],
@@ -96,7 +134,7 @@ fn blocks() -> Vec<Block> {
             },
         }
     }
-    assert!(current.is_none(), "docs/pid1.md: an unclosed console block");
+    assert!(current.is_none(), "{}: an unclosed console block", doc.path);
     blocks
 }
 
@@ -150,8 +188,8 @@ fn matches(pattern: &str, line: &str) -> bool {
     true
 }
 
-/// A directory holding just `pidone` and `testee` (links to their static
-/// builds), for the front of the guide's PATH. In this checkout's own
+/// A directory holding just `pidone`, `testee` and `graceful` (links to
+/// their static builds), for the front of the guides' PATH. In this checkout's own
 /// scratch directory, made anew once per run: the links always point at
 /// the same static builds, so a concurrent run of the same checkout agrees.
 fn guide_bin() -> &'static Path {
@@ -162,6 +200,7 @@ fn guide_bin() -> &'static Path {
         for (name, target) in [
             ("pidone", util::static_pidone()),
             ("testee", util::static_testee()),
+            ("graceful", util::static_graceful()),
         ] {
             let link = dir.join(name);
             if std::fs::read_link(&link).is_ok_and(|old| old == target) {
@@ -176,8 +215,11 @@ fn guide_bin() -> &'static Path {
 }
 
 /// Runs BLOCK's commands in one bash (stderr merged into stdout, as on a
-/// terminal) and compares what they print with the block's output lines.
+/// terminal) in an empty directory, and compares what they print with the
+/// block's output lines.
 fn run(block: &Block) -> Result<(), String> {
+    // Files a block writes (`--report r.json`) stay its own, and go.
+    let dir = TempDir::new("guide-block");
     let path = std::env::var_os("PATH").unwrap_or_default();
     let bin = guide_bin();
     let path =
@@ -186,7 +228,7 @@ fn run(block: &Block) -> Result<(), String> {
     let script = format!("exec 2>&1\n{}\n", block.commands.join("\n"));
     let mut bash = Command::new("bash");
     bash.args(["-c", &script])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .current_dir(dir.path())
         .env("PATH", path)
         .env("LC_ALL", "C")
         .stdin(Stdio::null())
@@ -210,8 +252,9 @@ fn run(block: &Block) -> Result<(), String> {
         return Ok(());
     }
     Err(format!(
-        "docs/pid1.md line {}: the block printed something else.\n--- commands\n{}\n\
+        "{} line {}: the block printed something else.\n--- commands\n{}\n\
          --- the guide says\n{}\n--- it printed\n{}\n",
+        block.doc,
         block.line,
         block.commands.join("\n"),
         block.output.join("\n"),
@@ -231,21 +274,26 @@ fn run_all(blocks: &[Block]) {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-#[test]
-fn the_guides_unshare_experiments_print_what_it_says() {
-    let blocks: Vec<Block> = blocks().into_iter().filter(|b| !b.uses_docker()).collect();
-    assert!(blocks.len() >= 3, "{blocks:#?}");
+/// Runs DOC's blocks that need no Docker.
+fn run_local(doc: Doc) {
+    let blocks: Vec<Block> = blocks(doc)
+        .into_iter()
+        .filter(|b| !b.uses_docker())
+        .collect();
+    assert!(blocks.len() >= doc.local, "{}: {blocks:#?}", doc.path);
     run_all(&blocks);
 }
 
-#[test]
-fn the_guides_docker_experiments_print_what_it_says() {
+/// Runs DOC's Docker blocks: first the one that builds its image, then the
+/// others, in parallel. Without a daemon, skips (announced) or, under
+/// `CI=true`, fails, as every Docker test does.
+fn run_docker(doc: Doc) {
     let Some(docker) = docker_util::docker() else {
         return;
     };
-    let all: Vec<Block> = blocks().into_iter().filter(Block::uses_docker).collect();
-    let image = docker.image(docker_util::unique("demo"));
-    let mut renames = vec![("pidone-demo".to_string(), image.name.clone())];
+    let all: Vec<Block> = blocks(doc).into_iter().filter(Block::uses_docker).collect();
+    let image = docker.image(docker_util::unique(doc.image));
+    let mut renames = vec![(doc.image.to_string(), image.name.clone())];
     let mut containers = vec![];
     for block in &all {
         for name in block.container_names() {
@@ -259,7 +307,7 @@ fn the_guides_docker_experiments_print_what_it_says() {
         .map(|b| b.renamed(&renames))
         .partition(Block::builds_the_image);
     assert_eq!(setup.len(), 1, "one block builds the image: {setup:#?}");
-    assert!(experiments.len() >= 5, "{experiments:#?}");
+    assert!(experiments.len() + 1 >= doc.docker, "{experiments:#?}");
     run_all(&setup);
     run_all(&experiments);
     // The guards remove the containers, then the image.
@@ -267,27 +315,50 @@ fn the_guides_docker_experiments_print_what_it_says() {
 }
 
 #[test]
-fn the_guides_image_has_pidone_where_the_recipe_puts_it() {
-    // The guide builds its image by hand (the recipe's app part is not
-    // the guide's); its pidone part must still be the recipe's.
+fn the_guides_unshare_experiments_print_what_it_says() {
+    run_local(PID1);
+}
+
+#[test]
+fn the_guides_docker_experiments_print_what_it_says() {
+    run_docker(PID1);
+}
+
+#[test]
+fn the_shutdown_guides_local_drills_print_what_it_says() {
+    run_local(SHUTDOWN);
+}
+
+#[test]
+fn the_shutdown_guides_docker_drill_prints_what_it_says() {
+    run_docker(SHUTDOWN);
+}
+
+#[test]
+fn the_guides_images_have_pidone_where_the_recipe_puts_it() {
+    // The guides build their images by hand (the recipe's app part is not
+    // theirs); their pidone part must still be the recipe's.
     let recipe = docker_util::Recipe::read();
-    let build: Vec<Block> = blocks()
-        .into_iter()
-        .filter(Block::builds_the_image)
-        .collect();
-    let [block] = &build[..] else {
-        panic!("one block builds the image: {build:#?}")
-    };
-    let script = block.commands.join("\n");
-    for line in [
-        "FROM scratch".to_string(),
-        format!("COPY pidone {}", recipe.pidone),
-        recipe.entrypoint,
-    ] {
-        assert!(
-            script.contains(&format!("'{line}'")),
-            "{line:?} not in the guide's image:\n{script}"
-        );
+    for doc in DOCS {
+        let build: Vec<Block> = blocks(doc)
+            .into_iter()
+            .filter(Block::builds_the_image)
+            .collect();
+        let [block] = &build[..] else {
+            panic!("{}: one block builds the image: {build:#?}", doc.path)
+        };
+        let script = block.commands.join("\n");
+        for line in [
+            "FROM scratch".to_string(),
+            format!("COPY pidone {}", recipe.pidone),
+            recipe.entrypoint.clone(),
+        ] {
+            assert!(
+                script.contains(&format!("'{line}'")),
+                "{line:?} not in {}'s image:\n{script}",
+                doc.path
+            );
+        }
     }
 }
 

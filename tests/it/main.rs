@@ -32,6 +32,8 @@ mod pause;
 mod oom;
 // --termination-log: one line saying why pidone exited.
 mod termination_log;
+// --report with --stop-after and --stop-signal: the shutdown drill's JSON.
+mod report;
 // --user and --workdir: the child's identity and directory.
 mod identity;
 // pidone pins no directory or descriptor; socket activation's LISTEN_PID.

@@ -1,7 +1,7 @@
 //! The binaries under test and where they come from: pidone (the one cargo
 //! built for this run, or `PIDONE_BIN`), the test child `testee` (the cargo
 //! example next to this test binary, or `PIDONE_TESTEE`), and their static
-//! builds for images `FROM scratch`.
+//! builds for images `FROM scratch` (with the example app `graceful`).
 //!
 //! Tests run pidone and testee from copies in a directory of their own
 //! under the system temp dir (0755, files 0755), made once per run: the
@@ -213,6 +213,13 @@ pub fn static_pidone() -> &'static Path {
         Some(path) => PathBuf::from(path),
         None => static_build(["--bin", "pidone"], "pidone"),
     })
+}
+
+/// The example app `examples/graceful.rs`, built static like the shipped
+/// pidone: the app of docs/testing-shutdown.md, locally and in its image.
+pub fn static_graceful() -> &'static Path {
+    static GRACEFUL: OnceLock<PathBuf> = OnceLock::new();
+    GRACEFUL.get_or_init(|| static_build(["--example", "graceful"], "examples/graceful"))
 }
 
 /// The testee built static, so it runs in a `FROM scratch` image: the test

@@ -1,8 +1,9 @@
 //! Running pidone: where it runs (PID 1 of its own namespace, subreaper,
 //! neither), at which log level, with which options, environment, start
 //! state and wrappers; then the running `Init` and the `Finished` result.
-//! Every run starts from a clean environment: no PIDONE_*, TINI_* or
-//! LISTEN_* variable of the developer's leaks in.
+//! Every run starts from a clean environment: no variable of the option
+//! table (`PIDONE_*`, `TINI_*`) and no `LISTEN_*` of the developer's leaks
+//! in.
 
 use std::collections::VecDeque;
 use std::ffi::{OsStr, OsString};
@@ -50,6 +51,7 @@ pub struct Run {
     args: Vec<OsString>,
     env: Vec<(String, OsString)>,
     unset: Vec<String>,
+    dir: Option<std::path::PathBuf>,
     start_signals: Option<(u64, u64)>,
     wrappers: Vec<OsString>,
     broken_stderr: bool,
@@ -68,6 +70,7 @@ impl Run {
             args,
             env: vec![],
             unset: vec![],
+            dir: None,
             start_signals: None,
             wrappers: vec![],
             broken_stderr: false,
@@ -116,6 +119,12 @@ impl Run {
         self
     }
 
+    /// Starts pidone in DIR (the test's own directory otherwise).
+    pub fn current_dir(mut self, dir: &std::path::Path) -> Run {
+        self.dir = Some(dir.to_owned());
+        self
+    }
+
     /// Removes an environment variable for pidone.
     pub fn env_unset(mut self, name: &str) -> Run {
         self.unset.push(name.into());
@@ -148,26 +157,14 @@ impl Run {
         line.push(pidone().into());
         line.extend(self.args.iter().cloned());
         let mut command = Command::new(&line[0]);
+        if let Some(dir) = &self.dir {
+            command.current_dir(dir);
+        }
         command.args(&line[1..]);
-        for var in [
-            "PIDONE_LOG",
-            "PIDONE_SUBREAPER",
-            "PIDONE_PROCESS_GROUP",
-            "PIDONE_PARENT_DEATH_SIGNAL",
-            "PIDONE_REMAP_EXIT",
-            "PIDONE_WARN_ON_REAP",
-            "PIDONE_REWRITE",
-            "PIDONE_GRACE",
-            "PIDONE_KILL_AFTER",
-            "PIDONE_TERMINATION_LOG",
-            "PIDONE_USER",
-            "PIDONE_WORKDIR",
-            "LISTEN_PID",
-            "LISTEN_FDS",
-            "TINI_SUBREAPER",
-            "TINI_KILL_PROCESS_GROUP",
-            "TINI_VERBOSITY",
-        ] {
+        // Every variable the option table declares (a new option's too),
+        // and socket activation's, which pidone reads for its child.
+        let declared = pidone::cli::OPTIONS.iter().flat_map(|opt| opt.env.iter());
+        for var in declared.chain(&["LISTEN_PID", "LISTEN_FDS"]) {
             command.env_remove(var);
         }
         if self.log == Log::Debug {

@@ -1,0 +1,499 @@
+//! `--report PATH` with `--stop-after` and `--stop-signal`: the shutdown
+//! drill. Every report is read as JSON (serde_json), never grepped, and
+//! checked key by key against what the test made happen: a stop on a timer
+//! or from outside, an app that handles it, ignores it or dies of it,
+//! orphans and leftovers, no child at all, and report paths that cannot be
+//! written. Each scenario runs as PID 1 and as a subreaper, at both log
+//! levels, unless it only makes sense one way.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use serde_json::Value;
+
+use crate::util::{self, matrix, Finished, Log, Mode, Run};
+
+/// How late a timed event may come on a loaded two-core machine, and how
+/// long a prompt exit may take: generous, as the lower bounds are exact.
+const SLACK: u64 = 3_000;
+
+/// `--stop-after` for apps that must set up their handlers before the stop
+/// (a timer allows no handshake): long enough that they always have.
+const STOP_AFTER_MS: u64 = 1_000;
+
+/// `--stop-after` for apps with default dispositions, for which it does not
+/// matter whether the stop comes before they are ready.
+const QUICK_STOP_MS: u64 = 300;
+
+/// Every key the contract says is always present.
+const KEYS: &str = "version exit_code child error stop signals_forwarded orphans_reaped \
+                    leftovers duration_ms";
+
+/// A fresh path in the temp dir for one run's file (nothing there yet).
+fn scratch(name: &str) -> PathBuf {
+    static COUNT: AtomicUsize = AtomicUsize::new(0);
+    let (pid, n) = (std::process::id(), COUNT.fetch_add(1, Ordering::Relaxed));
+    std::env::temp_dir().join(format!("pidone-report-{pid}-{n}-{name}"))
+}
+
+/// A run's outcome and its report, parsed.
+struct Reported {
+    out: Finished,
+    report: Value,
+}
+
+impl Reported {
+    /// The number at POINTER (`/stop/at_ms`), failing with everything shown.
+    fn ms(&self, pointer: &str) -> u64 {
+        self.at(pointer)
+            .as_u64()
+            .unwrap_or_else(|| self.fail(&format!("{pointer} is not a number")))
+    }
+
+    /// The value at POINTER.
+    fn at(&self, pointer: &str) -> &Value {
+        self.report
+            .pointer(pointer)
+            .unwrap_or_else(|| self.fail(&format!("no {pointer}")))
+    }
+
+    /// Asserts that the value at POINTER is WANT.
+    fn expect(&self, pointer: &str, want: Value) -> &Self {
+        if *self.at(pointer) != want {
+            self.fail(&format!("{pointer} should be {want}"));
+        }
+        self
+    }
+
+    /// Asserts LOW <= the number at POINTER < HIGH.
+    fn within(&self, pointer: &str, low: u64, high: u64) -> &Self {
+        let value = self.ms(pointer);
+        if !(low..high).contains(&value) {
+            self.fail(&format!("{pointer} = {value}, not in {low}..{high}"));
+        }
+        self
+    }
+
+    fn fail(&self, why: &str) -> ! {
+        panic!(
+            "report: {why}\n  report: {}\n  run: {:#?}",
+            self.report, self.out
+        )
+    }
+}
+
+/// Reads the report at PATH after OUT (and removes it): exactly one line,
+/// one JSON object with every key of the contract, whose numbers agree with
+/// each other and with pidone's exit code.
+fn read(out: Finished, path: &Path) -> Reported {
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("no report at {}: {e}\n{out:#?}", path.display()));
+    let _ = std::fs::remove_file(path);
+    assert!(
+        text.ends_with('\n') && text.lines().count() == 1,
+        "one line: {text:?}\n{out:#?}"
+    );
+    let report: Value =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON: {e}: {text}\n{out:#?}"));
+    // For `--nocapture`: the run's mode and log level, and the report.
+    let run: Vec<&str> = out.description.split(' ').take(2).collect();
+    eprintln!("{}: {}", run.join(" "), text.trim_end());
+    let reported = Reported { out, report };
+    for key in KEYS.split_whitespace() {
+        reported.at(&format!("/{key}"));
+    }
+    let code = reported.out.code.map(|c| c as u64);
+    reported.expect("/version", env!("CARGO_PKG_VERSION").into());
+    reported.expect("/exit_code", code.into());
+    if reported.at("/child").is_object() {
+        let runtime = reported.ms("/child/runtime_ms");
+        reported.within("/duration_ms", runtime, u64::MAX);
+        if reported.at("/stop").is_object() {
+            // The stop splits the child's life in two; each part is
+            // truncated to whole milliseconds, so the sum may lose one.
+            let sum = reported.ms("/stop/at_ms") + reported.ms("/stop/child_exited_after_ms");
+            reported.within("/child/runtime_ms", sum, sum + 2);
+        }
+    }
+    reported
+}
+
+/// `--report PATH` on RUN.
+fn reporting(run: Run, path: &Path) -> Run {
+    run.args(["--report".as_ref(), path.as_os_str()])
+}
+
+#[test]
+fn stop_after_stops_a_term_handling_app_that_exits_0_and_says_when() {
+    for (mode, log) in matrix() {
+        let (path, file) = (scratch("json"), scratch("records"));
+        let run = Run::new(mode, log).args(["--stop-after", &format!("{STOP_AFTER_MS}ms")]);
+        let mut init = reporting(run, &path)
+            .testee(&["graceful", file.to_str().unwrap()])
+            .start();
+        init.expect("ready");
+        let r = read(init.finish(), &path);
+        r.out.assert_code(0);
+        r.expect("/child/exit_code", 0.into())
+            .expect("/child/signal", Value::Null)
+            .expect("/child/core_dumped", false.into())
+            .expect("/child/oom_killed", false.into())
+            .expect("/error", Value::Null)
+            .expect("/stop/signal", "SIGTERM".into())
+            .expect("/stop/source", "stop-after".into())
+            .within("/stop/at_ms", STOP_AFTER_MS, STOP_AFTER_MS + SLACK)
+            .within("/stop/child_exited_after_ms", 0, SLACK)
+            .expect("/stop/kill_after_fired", false.into())
+            .expect("/signals_forwarded", 1.into())
+            .expect("/orphans_reaped", 0.into())
+            .expect("/leftovers/found", 0.into());
+        // The app did get the SIGTERM and finished its work.
+        let written = std::fs::read_to_string(&file).unwrap_or_default();
+        assert_eq!(written, "started\nfinished\n", "{}", r.report);
+        std::fs::remove_file(&file).unwrap();
+    }
+}
+
+#[test]
+fn kill_after_ends_a_term_ignoring_app_with_sigkill_and_the_report_says_it_fired() {
+    let kill_after = 500;
+    for (mode, log) in matrix() {
+        let path = scratch("json");
+        let run = Run::new(mode, log).args([
+            "--stop-after",
+            &format!("{STOP_AFTER_MS}ms"),
+            "--kill-after",
+            &format!("{kill_after}ms"),
+        ]);
+        let mut init = reporting(run, &path).testee(&["ignore-term"]).start();
+        init.expect("ready");
+        let r = read(init.finish(), &path);
+        r.out.assert_code(137);
+        r.expect("/child/exit_code", Value::Null)
+            .expect("/child/signal", "SIGKILL".into())
+            .expect("/stop/signal", "SIGTERM".into())
+            .expect("/stop/source", "stop-after".into())
+            .within("/stop/at_ms", STOP_AFTER_MS, STOP_AFTER_MS + SLACK)
+            .within(
+                "/stop/child_exited_after_ms",
+                kill_after,
+                kill_after + SLACK,
+            )
+            .expect("/stop/kill_after_fired", true.into())
+            .expect("/signals_forwarded", 1.into());
+    }
+}
+
+#[test]
+fn leftovers_are_counted_by_fate_and_the_main_childs_code_is_kept() {
+    for (mode, log) in matrix() {
+        let (path, file) = (scratch("json"), scratch("leftover"));
+        let run = Run::new(mode, log).args(["--grace", "500ms"]);
+        let mut init = reporting(run, &path)
+            .testee(&["leave-behind", file.to_str().unwrap(), "5", "stubborn"])
+            .start();
+        init.expect("leaving");
+        let r = read(init.finish(), &path);
+        r.out.assert_code(5);
+        // One leftover finished on SIGTERM, one ignored it and was killed;
+        // both became our orphans and were reaped.
+        r.expect("/child/exit_code", 5.into())
+            .expect("/child/signal", Value::Null)
+            .expect("/stop", Value::Null)
+            .expect("/signals_forwarded", 0.into())
+            .expect("/orphans_reaped", 2.into())
+            .expect("/leftovers/found", 2.into())
+            .expect("/leftovers/exited_in_grace", 1.into())
+            .expect("/leftovers/killed", 1.into());
+        let _ = std::fs::remove_file(&file);
+    }
+}
+
+#[test]
+fn every_orphan_reaped_is_counted() {
+    for (mode, log) in matrix() {
+        let path = scratch("json");
+        let mut init = reporting(Run::new(mode, log), &path)
+            .testee(&["orphans", "50"])
+            .start();
+        init.expect("orphans done");
+        init.signal(libc::SIGTERM);
+        let r = read(init.finish(), &path);
+        r.out.assert_code(143);
+        r.expect("/orphans_reaped", 50.into())
+            .expect("/child/signal", "SIGTERM".into());
+    }
+}
+
+#[test]
+fn a_sigterm_from_outside_is_an_external_stop() {
+    for (mode, log) in matrix() {
+        let path = scratch("json");
+        let mut init = reporting(Run::new(mode, log), &path)
+            .testee(&["pause"])
+            .start();
+        init.expect("ready");
+        init.signal(libc::SIGTERM);
+        let r = read(init.finish(), &path);
+        r.out.assert_code(143);
+        r.expect("/child/exit_code", Value::Null)
+            .expect("/child/signal", "SIGTERM".into())
+            .expect("/stop/signal", "SIGTERM".into())
+            .expect("/stop/source", "external".into())
+            .within("/stop/child_exited_after_ms", 0, SLACK)
+            .expect("/stop/kill_after_fired", false.into())
+            .expect("/signals_forwarded", 1.into());
+    }
+}
+
+/// Stops `testee pause` after QUICK_STOP_MS with OPTIONS (set by ENV) and
+/// returns the report; the child dies of the default action.
+fn quick_stop(mode: Mode, log: Log, options: &[&str], env: &[(&str, &str)]) -> Reported {
+    let path = scratch("json");
+    let mut run = reporting(Run::new(mode, log).args(options), &path);
+    for (name, value) in env {
+        run = run.env(name, value);
+    }
+    let r = read(run.testee(&["pause"]).output(), &path);
+    r.expect("/stop/source", "stop-after".into())
+        .within("/stop/at_ms", QUICK_STOP_MS, QUICK_STOP_MS + SLACK)
+        .expect("/signals_forwarded", 1.into());
+    r
+}
+
+#[test]
+fn stop_signal_int_stops_an_app_that_dies_of_int_with_130() {
+    let after = format!("{QUICK_STOP_MS}ms");
+    for (mode, log) in matrix() {
+        let r = quick_stop(
+            mode,
+            log,
+            &["--stop-after", &after, "--stop-signal", "INT"],
+            &[],
+        );
+        r.out.assert_code(130);
+        r.expect("/child/signal", "SIGINT".into())
+            .expect("/stop/signal", "SIGINT".into());
+    }
+}
+
+#[test]
+fn the_stop_is_reported_as_received_even_when_rewritten() {
+    // --stop-after acts as a stop from outside: --rewrite applies, and the
+    // report names the signal before rewriting.
+    let after = format!("{QUICK_STOP_MS}ms");
+    for (mode, log) in matrix() {
+        let r = quick_stop(mode, log, &["--stop-after", &after, "-r", "TERM:INT"], &[]);
+        r.out.assert_code(130);
+        r.expect("/child/signal", "SIGINT".into())
+            .expect("/stop/signal", "SIGTERM".into());
+    }
+}
+
+#[test]
+fn a_stop_signal_that_is_not_terminating_is_still_a_stop_and_starts_kill_after() {
+    // Regression: httpd's STOPSIGNAL is WINCH. With a stop signal outside
+    // TERM/INT/QUIT/HUP the report's stop was null and --kill-after never
+    // started, so a drill of an app that ignored it hung for good.
+    let after = format!("{STOP_AFTER_MS}ms");
+    for (mode, log) in matrix() {
+        let path = scratch("json");
+        let run = Run::new(mode, log).args(["--stop-after", &after, "--kill-after", "200ms"]);
+        let mut init = reporting(run.args(["--stop-signal", "USR1"]), &path)
+            .testee(&["ack"])
+            .start();
+        init.expect("ready");
+        init.expect("got 10");
+        let r = read(init.finish(), &path);
+        r.out.assert_code(137);
+        r.expect("/stop/signal", "SIGUSR1".into())
+            .expect("/stop/source", "stop-after".into())
+            .expect("/stop/kill_after_fired", true.into())
+            .within("/stop/child_exited_after_ms", 200, 200 + SLACK);
+    }
+}
+
+#[test]
+fn the_variables_do_what_the_flags_do_and_the_flags_win() {
+    /// The report without what varies from run to run.
+    fn shape(mut report: Value) -> Value {
+        for pointer in ["/child", "/stop"] {
+            let part = report.pointer_mut(pointer).unwrap();
+            for key in ["pid", "runtime_ms", "at_ms", "child_exited_after_ms"] {
+                part.as_object_mut().unwrap().remove(key);
+            }
+        }
+        report.as_object_mut().unwrap().remove("duration_ms");
+        report
+    }
+    let after = format!("{QUICK_STOP_MS}ms");
+    let seconds = format!("{}", QUICK_STOP_MS as f64 / 1000.0);
+    for (mode, log) in matrix() {
+        let flags = quick_stop(
+            mode,
+            log,
+            &["--stop-after", &after, "--stop-signal", "INT"],
+            &[],
+        );
+        let path = scratch("json");
+        let vars = [
+            ("PIDONE_STOP_AFTER", seconds.as_str()),
+            ("PIDONE_STOP_SIGNAL", "INT"),
+            ("PIDONE_REPORT", path.to_str().unwrap()),
+        ];
+        let out = vars
+            .iter()
+            .fold(Run::new(mode, log), |run, (name, value)| {
+                run.env(name, value)
+            })
+            .testee(&["pause"])
+            .output();
+        let by_env = read(out, &path);
+        assert_eq!(shape(by_env.report.clone()), shape(flags.report));
+        by_env.within("/stop/at_ms", QUICK_STOP_MS, QUICK_STOP_MS + SLACK);
+        // Each flag beats its variable.
+        let ignored = scratch("ignored");
+        let r = quick_stop(
+            mode,
+            log,
+            &["--stop-after", &after, "--stop-signal", "INT"],
+            &[
+                ("PIDONE_STOP_AFTER", "1h"),
+                ("PIDONE_STOP_SIGNAL", "HUP"),
+                ("PIDONE_REPORT", ignored.to_str().unwrap()),
+            ],
+        );
+        r.expect("/stop/signal", "SIGINT".into());
+        assert!(!ignored.exists(), "PIDONE_REPORT beat --report");
+    }
+}
+
+#[test]
+fn a_usage_error_writes_no_report() {
+    // There is no run to describe; a missing report is what a CI step
+    // checks first.
+    for mode in [Mode::Pid1, Mode::Plain] {
+        let path = scratch("json");
+        let run = reporting(Run::new(mode, Log::Default), &path);
+        let out = run.args(["--stop-signal", "KILL", "true"]).output();
+        out.assert_code(2);
+        assert_eq!(out.stderr.lines().count(), 1, "{out:#?}");
+        assert!(!path.exists(), "{out:#?}");
+    }
+}
+
+#[test]
+fn an_exec_failure_reports_no_child_and_the_error() {
+    for (mode, log) in matrix() {
+        for (program, code, says) in [
+            ("/nonexistent/app/server", 127, "No such file or directory"),
+            ("/", 126, "Permission denied"),
+        ] {
+            let path = scratch("json");
+            let out = reporting(Run::new(mode, log), &path)
+                .args(["--", program])
+                .output();
+            let r = read(out, &path);
+            r.out.assert_code(code);
+            r.expect("/child", Value::Null)
+                .expect("/stop", Value::Null)
+                .expect("/signals_forwarded", 0.into())
+                .expect("/error", format!("{program}: {says}").into());
+        }
+    }
+}
+
+#[test]
+fn pause_reports_no_child_and_the_stop_that_ended_it() {
+    for (mode, log) in matrix() {
+        // Ended by a SIGTERM from outside, once pidone sleeps (a SIGTERM
+        // before it has blocked signals would be dropped, as PID 1).
+        let path = scratch("json");
+        let init = reporting(Run::new(mode, log).args(["--pause"]), &path).start();
+        let pid = init.pid();
+        util::poll("pause", "pidone asleep", || {
+            util::stat(pid)
+                .is_some_and(|s| s.state == 'S')
+                .then_some(())
+        });
+        init.signal(libc::SIGTERM);
+        let r = read(init.finish(), &path);
+        r.out.assert_code(0);
+        r.expect("/child", Value::Null)
+            .expect("/error", Value::Null)
+            .expect("/stop/signal", "SIGTERM".into())
+            .expect("/stop/source", "external".into())
+            .expect("/stop/child_exited_after_ms", Value::Null)
+            .expect("/signals_forwarded", 0.into());
+        // Ended by --stop-after, counted from pidone's start.
+        let path = scratch("json");
+        let run = Run::new(mode, log).args(["--pause", "--stop-after", "300ms"]);
+        let r = read(reporting(run, &path).output(), &path);
+        r.out.assert_code(0);
+        r.expect("/child", Value::Null)
+            .expect("/stop/source", "stop-after".into())
+            .within("/stop/at_ms", QUICK_STOP_MS, QUICK_STOP_MS + SLACK)
+            .expect("/stop/child_exited_after_ms", Value::Null);
+        r.within("/duration_ms", r.ms("/stop/at_ms"), u64::MAX);
+    }
+}
+
+/// Asserts OUT exited with CODE and logged exactly one warning, the one
+/// about the report at PATH.
+fn assert_one_warning(out: &Finished, code: i32, path: &Path) {
+    out.assert_code(code);
+    let warned = out.log_lines("WARN");
+    let want = format!("failed to write the report {}", path.display());
+    assert!(
+        warned.len() == 1 && warned[0].contains(&want),
+        "one warning, {want:?}: {out:#?}"
+    );
+}
+
+#[test]
+fn a_fifo_nobody_reads_neither_hangs_pidone_nor_changes_its_exit_code() {
+    for (mode, log) in matrix() {
+        let fifo = scratch("fifo");
+        let c_path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: a valid C string; mkfifo has no other preconditions.
+        assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+        // finish() fails the test if pidone hangs past the deadline.
+        let out = reporting(Run::new(mode, log), &fifo)
+            .testee(&["exit", "3"])
+            .output();
+        assert_one_warning(&out, 3, &fifo);
+        std::fs::remove_file(&fifo).unwrap();
+    }
+}
+
+#[test]
+fn an_unwritable_report_path_is_a_warning_not_a_failure() {
+    let dir = std::env::temp_dir();
+    for (mode, log) in matrix() {
+        for path in [Path::new("/nonexistent/dir/report.json"), dir.as_path()] {
+            let out = reporting(Run::new(mode, log), path)
+                .testee(&["raise", "15"])
+                .output();
+            assert_one_warning(&out, 143, path);
+        }
+    }
+}
+
+#[test]
+fn relative_paths_are_where_pidone_was_started_not_where_it_moved() {
+    // Regression: pidone leaves its working directory for `/` once the
+    // child runs, and `--report r.json` (the README's own example) was
+    // written to /r.json. The termination log had the same fault.
+    for (mode, log) in matrix() {
+        let dir = crate::docker_util::TempDir::new("report-cwd");
+        let out = Run::new(mode, log)
+            .current_dir(dir.path())
+            .args(["--report", "r.json", "--termination-log", "t.log"])
+            .testee(&["exit", "4"])
+            .output();
+        let r = read(out, &dir.path().join("r.json"));
+        r.out.assert_code(4);
+        let written = std::fs::read_to_string(dir.path().join("t.log")).unwrap_or_default();
+        assert_eq!(written, "exited with code 4\n", "{:#?}", r.out);
+    }
+}
