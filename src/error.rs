@@ -95,18 +95,35 @@ impl Error {
 /// and an escape sequence in a value reached the user's terminal raw. The
 /// contract is one line per failure and per log record.
 pub fn one_line(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(char::is_control) {
+    // Printable ASCII, the usual case, needs no look at characters.
+    if text.bytes().all(|b| (0x20..0x7f).contains(&b)) || !text.chars().any(char::is_control) {
         return Cow::Borrowed(text);
     }
     let mut line = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        if c.is_control() {
-            line.extend(c.escape_default());
-        } else {
-            line.push(c);
-        }
-    }
+    let _ = write_one_line(&mut line, text);
     Cow::Owned(line)
+}
+
+/// Writes TEXT to OUT as [`one_line`] shows it, without allocating: runs
+/// of printable ASCII go through whole, and only the other bytes are
+/// decoded as characters.
+pub fn write_one_line(out: &mut impl fmt::Write, text: &str) -> fmt::Result {
+    let mut rest = text;
+    loop {
+        let Some(at) = rest.bytes().position(|b| !(0x20..0x7f).contains(&b)) else {
+            return out.write_str(rest);
+        };
+        // Every byte before AT is ASCII, so AT starts a character.
+        let (plain, tail) = rest.split_at_checked(at).unwrap_or((rest, ""));
+        out.write_str(plain)?;
+        let mut chars = tail.chars();
+        match chars.next() {
+            Some(c) if c.is_control() => c.escape_default().try_for_each(|e| out.write_char(e))?,
+            Some(c) => out.write_char(c)?,
+            None => return Ok(()),
+        }
+        rest = chars.as_str();
+    }
 }
 
 impl fmt::Display for Error {

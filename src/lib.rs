@@ -6,8 +6,8 @@
 //! split exists so that tests under `tests/` (the parser's property test,
 //! the panic hook's) can reach the pure parts without test-only code living
 //! among the production modules. Only [`cli`], [`run`] and [`report_panic`]
-//! are public API for those tests; nothing here is a stable library
-//! interface.
+//! are public API for those tests (and [`Argv`] for `main.rs`); nothing
+//! here is a stable library interface.
 //!
 //! Dependencies point down: `lifecycle` uses everything; `error` and the
 //! pure helpers (`signame`, `duration`, `number`) use nothing of ours.
@@ -84,6 +84,7 @@ mod sys;
 mod user;
 
 pub use lifecycle::{report_panic, run};
+pub use sys::Argv;
 
 /// Out of memory means one line and exit 125 (see `allocator`).
 #[global_allocator]

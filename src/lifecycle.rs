@@ -6,13 +6,12 @@
 //! with its exit code); everything after may not: an init that bails out
 //! takes the container with it.
 
-use std::ffi::OsString;
 use std::io::Write;
 use std::time::Instant;
 
 use log::{debug, info, warn};
 
-use crate::cli::{Action, Config};
+use crate::cli::Action;
 use crate::environment::Environment;
 use crate::{
     cli, explain, fds, logging, oom, out_file, reaper, shutdown, signals, spawn, sys,
@@ -25,18 +24,21 @@ use crate::exit_status::Fate;
 use crate::report::{self, Run};
 use crate::signals::{Mask, SignalFd};
 use crate::supervisor::{Outcome, Supervisor};
+use crate::sys::{Arg, Argv};
+
+/// The configuration as parsed from pidone's own argv, read in place.
+type Config = cli::Config<Arg>;
 
 /// pidone from start to exit: blocks every signal (first thing, before
-/// anything can be delivered the ordinary way), reads ARGS (without
-/// argv\[0\]), runs, and returns the exit code. The one exit point: every
-/// outcome becomes a code here and nowhere else.
-pub fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
+/// anything can be delivered the ordinary way), reads ARGV, runs, and
+/// returns the exit code. The one exit point: every outcome becomes a code
+/// here and nowhere else.
+pub fn run(argv: Argv) -> u8 {
     let mask = signals::block_all();
     let started = Instant::now();
     std::panic::set_hook(Box::new(report_panic));
     fds::ensure_standard_fds();
-    let args: Vec<OsString> = args.into_iter().collect();
-    match run_parsed(mask, &args, started) {
+    match run_parsed(mask, argv, started) {
         Ok(code) => code,
         Err(err) => {
             // Exactly one line. Writing may fail (stderr closed): ignore it,
@@ -81,17 +83,13 @@ fn print(text: &str) -> u8 {
 }
 
 /// Parses, sets up, runs the child and returns pidone's exit code.
-fn run_parsed(
-    mask: std::io::Result<Mask>,
-    args: &[OsString],
-    started: Instant,
-) -> Result<u8, Error> {
+fn run_parsed(mask: std::io::Result<Mask>, argv: Argv, started: Instant) -> Result<u8, Error> {
     let original_mask = mask.map_err(|cause| Error::Setup {
         what: "block signals".into(),
         cause,
     })?;
     let env = Environment::read();
-    let config = match cli::parse(args, |name| env.lookup(name))? {
+    let config = match cli::parse(argv.args(), |name| env.lookup(name))? {
         // The files written on exit are named relative to where pidone
         // started, which it leaves once the child runs.
         Action::Run(mut config) => {
@@ -105,7 +103,7 @@ fn run_parsed(
     };
     logging::init(&config.log);
     let mut tally = Run::new(started);
-    let ending = match start(&config, original_mask, &env, &mut tally) {
+    let ending = match start(&config, argv, original_mask, &env, &mut tally) {
         // From here on pidone must never bail out: nothing below can fail.
         Ok((supervisor, oom)) => supervise(&config, &supervisor, oom.as_ref(), &mut tally),
         Err(err) => {
@@ -175,6 +173,7 @@ fn finish(config: &Config, ending: &Ending, tally: &Run) {
 /// happens before the child exists.
 fn start(
     config: &Config,
+    argv: Argv,
     original_mask: Mask,
     env: &Environment,
     tally: &mut Run,
@@ -202,14 +201,17 @@ fn start(
              or run pidone as PID 1)"
         );
     }
-    let (child, oom) = match &config.program {
-        Some(program) => {
+    let (child, oom) = match config.program {
+        Some(arg) => {
+            let program = arg.as_ref();
             let identity = config.user.as_deref().map(user::resolve_here).transpose()?;
             // Read the OOM counter before the child can use any memory.
             let oom = oom::Watch::start();
             let child = spawn::spawn(&spawn::Launch {
                 program,
-                args: &config.args,
+                // PROGRAM ARGS... is the tail of our own argv: exec it as
+                // it stands.
+                argv: argv.tail_from(arg),
                 mask: original_mask,
                 identity: identity.as_ref(),
                 workdir: config.workdir.as_deref(),

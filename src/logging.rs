@@ -12,52 +12,186 @@
 //! output on a shared stderr. Control characters in a message (a program
 //! name or path quoted from the command line) are escaped: one record is
 //! one line. Nothing may log between fork and exec.
+//!
+//! Most runs log nothing at all (the default level is warn), so with a
+//! plain level the env_logger is built on the first record that passes it,
+//! not at start-up: building it allocates (its filter, its format, its
+//! buffers), and on a start of a few thousand instructions that was a
+//! tenth of the cost.
 
+use std::fmt;
 use std::io::Write;
+use std::sync::OnceLock;
 
 use env_logger::fmt::Formatter;
-use env_logger::{Builder, Target, WriteStyle};
-use log::Record;
+use env_logger::{Builder, Logger, Target, WriteStyle};
+use log::{Log, Metadata, Record};
 
 use crate::cli::LogSpec;
+
+/// The installed logger: env_logger, built on first use.
+struct Lazy(OnceLock<Logger>);
+
+/// The one logger pidone installs (a static: no allocation to install it).
+static LOGGER: Lazy = Lazy(OnceLock::new());
+
+impl Lazy {
+    /// The env_logger, built now if no record has needed it yet. With a
+    /// plain level, `log::max_level()` is that level: [`init`] set it and
+    /// nothing else changes it.
+    fn logger(&self) -> &Logger {
+        self.0
+            .get_or_init(|| build(&LogSpec::Level(log::max_level())))
+    }
+}
+
+impl Log for Lazy {
+    fn enabled(&self, metadata: &Metadata<'_>) -> bool {
+        self.logger().enabled(metadata)
+    }
+
+    fn log(&self, record: &Record<'_>) {
+        self.logger().log(record);
+    }
+
+    fn flush(&self) {
+        if let Some(logger) = self.0.get() {
+            logger.flush();
+        }
+    }
+}
 
 /// Installs the logger with SPEC: a level (from `-v`/`-q`,
 /// `TINI_VERBOSITY` or the default), or `PIDONE_LOG`'s filters in
 /// env_logger's syntax (a bare level, or `TARGET=LEVEL,...`; `cli` has
 /// checked them). Only the first call installs (pidone calls it once).
 pub fn init(spec: &LogSpec) {
-    let pid = std::process::id();
+    let max_level = match spec {
+        LogSpec::Level(level) => *level,
+        // Filters decide their own maximum: build the logger now.
+        LogSpec::Filters(_) => {
+            let logger = build(spec);
+            let max_level = logger.filter();
+            let _ = LOGGER.0.set(logger);
+            max_level
+        }
+    };
+    if log::set_logger(&LOGGER).is_ok() {
+        log::set_max_level(max_level);
+    }
+}
+
+/// env_logger configured with SPEC, writing tini's line shape on stderr.
+fn build(spec: &LogSpec) -> Logger {
     let mut builder = Builder::new();
     match spec {
         LogSpec::Level(level) => builder.filter_level(*level),
         LogSpec::Filters(filters) => builder.parse_filters(filters),
     };
-    let _ = builder
+    builder
         .target(Target::Stderr)
         .write_style(WriteStyle::Never)
-        .format(move |buf: &mut Formatter, record: &Record<'_>| line(buf, pid, record))
-        .try_init();
+        // Captures nothing, so env_logger's box of it allocates nothing.
+        .format(|buf: &mut Formatter, record: &Record<'_>| line(buf, std::process::id(), record))
+        .build()
 }
 
-/// Writes RECORD as one line: `[LEVEL pidone (PID)] message`.
+/// The level that `init` installs for SPEC, as `log::max_level` will say.
+#[cfg(test)]
+fn max_level(spec: &LogSpec) -> log::LevelFilter {
+    match spec {
+        LogSpec::Level(level) => *level,
+        LogSpec::Filters(_) => build(spec).filter(),
+    }
+}
+
+/// Writes RECORD as one line: `[LEVEL pidone (PID)] message`, with control
+/// characters in the message escaped.
+///
+/// Built in a stack buffer and handed to OUT in as few writes as the line
+/// needs (one, up to 256 bytes): env_logger's buffer then grows once, and
+/// neither the message nor the escaping allocates.
 fn line(out: &mut impl Write, pid: u32, record: &Record<'_>) -> std::io::Result<()> {
-    // A message without arguments is a static string: no formatting.
-    match record.args().as_str() {
-        Some(text) => writeln!(
-            out,
-            "[{} pidone ({pid})] {}",
-            record.level(),
-            crate::error::one_line(text)
-        ),
-        None => {
-            let text = record.args().to_string();
-            writeln!(
-                out,
-                "[{} pidone ({pid})] {}",
-                record.level(),
-                crate::error::one_line(&text)
-            )
+    let mut line = Staged {
+        out,
+        buf: [0; 256],
+        len: 0,
+        failed: None,
+    };
+    let mut digits = [0u8; 10];
+    let shown = {
+        let _ = line.push(b"[");
+        let _ = line.push(record.level().as_str().as_bytes());
+        let _ = line.push(b" pidone (");
+        let _ = line.push(crate::number::decimal(pid, &mut digits));
+        let _ = line.push(b")] ");
+        // A message without arguments is a static string: no formatting.
+        match record.args().as_str() {
+            Some(text) => crate::error::write_one_line(&mut line, text),
+            None => fmt::write(&mut OneLine(&mut line), format_args!("{}", record.args())),
         }
+    };
+    let _ = shown.and_then(|()| line.push(b"\n"));
+    line.finish()
+}
+
+/// A line being staged in a stack buffer before it goes to OUT.
+struct Staged<'a, W: Write> {
+    out: &'a mut W,
+    buf: [u8; 256],
+    len: usize,
+    /// The first write error, reported by `finish`.
+    failed: Option<std::io::Error>,
+}
+
+impl<W: Write> Staged<'_, W> {
+    /// Appends BYTES, handing the buffer to OUT whenever it fills.
+    fn push(&mut self, mut bytes: &[u8]) -> fmt::Result {
+        while !bytes.is_empty() {
+            let room = self.buf.get_mut(self.len..).unwrap_or_default();
+            if room.is_empty() {
+                self.drain().map_err(|_| fmt::Error)?;
+                continue;
+            }
+            let n = room.len().min(bytes.len());
+            let (now, later) = bytes.split_at(n);
+            room.get_mut(..n).unwrap_or_default().copy_from_slice(now);
+            self.len += n;
+            bytes = later;
+        }
+        Ok(())
+    }
+
+    /// Hands what is staged to OUT.
+    fn drain(&mut self) -> std::io::Result<()> {
+        let staged = self.buf.get(..self.len).unwrap_or_default();
+        self.len = 0;
+        if let Err(err) = self.out.write_all(staged) {
+            self.failed.get_or_insert(err);
+            return Err(std::io::ErrorKind::Other.into());
+        }
+        Ok(())
+    }
+
+    /// Hands the rest to OUT; the first error, if any.
+    fn finish(mut self) -> std::io::Result<()> {
+        let _ = self.drain();
+        self.failed.map_or(Ok(()), Err)
+    }
+}
+
+impl<W: Write> fmt::Write for Staged<'_, W> {
+    fn write_str(&mut self, text: &str) -> fmt::Result {
+        self.push(text.as_bytes())
+    }
+}
+
+/// Escapes control characters in everything formatted through it.
+struct OneLine<'a, T: fmt::Write>(&'a mut T);
+
+impl<T: fmt::Write> fmt::Write for OneLine<'_, T> {
+    fn write_str(&mut self, text: &str) -> fmt::Result {
+        crate::error::write_one_line(self.0, text)
     }
 }
 
@@ -67,23 +201,55 @@ mod tests {
 
     #[test]
     fn one_line_in_tinis_shape_with_control_characters_escaped() {
-        let table: &[(log::Level, std::fmt::Arguments<'_>, &str)] = &[
+        let long = "x".repeat(300);
+        let long_line = format!("[INFO pidone (4194304)] {long}\n");
+        let table: &[(log::Level, u32, std::fmt::Arguments<'_>, &str)] = &[
             (
                 log::Level::Warn,
+                7,
                 format_args!("plain"),
                 "[WARN pidone (7)] plain\n",
             ),
             (
                 log::Level::Debug,
+                7,
                 format_args!("child {} {}", 42, "a\nb"),
                 "[DEBUG pidone (7)] child 42 a\\nb\n",
             ),
+            (
+                log::Level::Error,
+                1,
+                format_args!("tab\there, bell\u{7}, C1\u{85}, é"),
+                "[ERROR pidone (1)] tab\\there, bell\\u{7}, C1\\u{85}, é\n",
+            ),
+            (
+                log::Level::Info,
+                4_194_304,
+                format_args!("{long}"),
+                &long_line,
+            ),
         ];
-        for (level, args, want) in table {
+        for (level, pid, args, want) in table {
             let record = Record::builder().level(*level).args(*args).build();
             let mut out = Vec::new();
-            line(&mut out, 7, &record).unwrap();
+            line(&mut out, *pid, &record).unwrap();
             assert_eq!(String::from_utf8(out).unwrap(), *want);
+        }
+    }
+
+    #[test]
+    fn the_maximum_level_follows_the_spec() {
+        use log::LevelFilter;
+        let table: &[(LogSpec, LevelFilter)] = &[
+            (LogSpec::Level(LevelFilter::Warn), LevelFilter::Warn),
+            (LogSpec::Filters("debug".into()), LevelFilter::Debug),
+            (
+                LogSpec::Filters("warn,pidone=trace".into()),
+                LevelFilter::Trace,
+            ),
+        ];
+        for (spec, want) in table {
+            assert_eq!(max_level(spec), *want, "{spec:?}");
         }
     }
 }

@@ -10,6 +10,23 @@ pub fn parse<T: TryFrom<u64>>(text: &str) -> Option<T> {
     text.parse::<u64>().ok().and_then(|n| T::try_from(n).ok())
 }
 
+/// N in decimal, written into DIGITS (no allocation, no formatting
+/// machinery): for log lines and `LISTEN_PID`, which are built where
+/// allocating is not welcome.
+pub fn decimal(mut n: u32, digits: &mut [u8; 10]) -> &[u8] {
+    let mut start = digits.len();
+    while let Some(slot) = start.checked_sub(1).and_then(|i| digits.get_mut(i)) {
+        // n % 10 < 10: always a digit.
+        *slot = b'0' + (n % 10) as u8;
+        start -= 1;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    digits.get(start..).unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -23,5 +40,12 @@ mod tests {
         assert_eq!(parse::<u32>("4294967295"), Some(u32::MAX));
         assert_eq!(parse::<u64>("x"), None);
         assert_eq!(parse::<u64>(""), None);
+    }
+
+    #[test]
+    fn writes_decimals() {
+        for (n, want) in [(0, "0"), (7, "7"), (42, "42"), (u32::MAX, "4294967295")] {
+            assert_eq!(decimal(n, &mut [0; 10]), want.as_bytes());
+        }
     }
 }

@@ -15,16 +15,64 @@
 //! the mount's root from `/proc/self/mountinfo`, with the mount point itself
 //! as the fallback.
 
+use crate::procfs;
+
+/// The longest cgroup directory kept inline; a longer one (rare even on
+/// hosts) goes on the heap.
+const DIR_CAP: usize = 200;
+
+/// A cgroup directory's path, kept without allocating when it is short:
+/// `/sys/fs/cgroup` in a container, a few dozen bytes more on a host.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Dir {
+    Short { len: usize, bytes: [u8; DIR_CAP] },
+    Long(String),
+}
+
+impl Dir {
+    /// PARTS joined, inline when they fit.
+    fn new(parts: &[&str]) -> Dir {
+        let mut bytes = [0u8; DIR_CAP];
+        let mut len = 0;
+        for part in parts {
+            let Some(room) = bytes.get_mut(len..len + part.len()) else {
+                return Dir::Long(parts.concat());
+            };
+            room.copy_from_slice(part.as_bytes());
+            len += part.len();
+        }
+        Dir::Short { len, bytes }
+    }
+
+    /// The path. Always UTF-8: it was joined from `str`s.
+    fn as_str(&self) -> &str {
+        match self {
+            Dir::Short { len, bytes } => {
+                std::str::from_utf8(bytes.get(..*len).unwrap_or_default()).unwrap_or_default()
+            }
+            Dir::Long(path) => path,
+        }
+    }
+}
+
+impl From<&str> for Dir {
+    fn from(path: &str) -> Dir {
+        Dir::new(&[path])
+    }
+}
+
 /// The counter and limit files of our memory cgroup.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Files {
-    /// The file holding the OOM kill count.
-    counter: String,
+    /// Our memory cgroup's directory.
+    dir: Dir,
+    /// The name of the file holding the OOM kill count.
+    counter: &'static str,
     /// The key of the count in that file (`oom_kill`), or `None` when the
     /// whole file is one number (cgroup v1 `memory.failcnt`).
     key: Option<&'static str>,
-    /// The memory limit file.
-    limit: String,
+    /// The name of the memory limit file.
+    limit: &'static str,
 }
 
 /// A cgroup's memory limit, as far as we can tell.
@@ -58,12 +106,22 @@ pub struct Watch {
 impl Watch {
     /// Finds our memory cgroup and reads its counter now. Never fails: a
     /// watch that found nothing simply never reports an OOM kill.
+    ///
+    /// This runs on every start, so the common path allocates nothing and
+    /// formats nothing: files are read into stack buffers, paths joined in
+    /// them, and mountinfo is only read when the hierarchy is not mounted
+    /// where every runtime mounts it (it used to cost a quarter of
+    /// pidone's start-up).
     pub fn start() -> Watch {
-        let read = crate::procfs::read_small;
+        let mut buf = [0u8; 512];
+        let cgroup = procfs::read_text(c"/proc/self/cgroup", &mut buf);
         let found = locate(
-            &read("/proc/self/cgroup").unwrap_or_default(),
-            || read("/proc/self/mountinfo").unwrap_or_default(),
-            |dir| std::fs::metadata(dir).is_ok_and(|m| m.is_dir()),
+            cgroup.as_deref().unwrap_or_default(),
+            || procfs::read_small("/proc/self/mountinfo").unwrap_or_default(),
+            |dir| {
+                let mut path = [0u8; 256];
+                procfs::c_path(&[dir], &mut path).is_some_and(|p| procfs::is_dir(&p))
+            },
         );
         let Some((dir, v2)) = found else {
             return Watch {
@@ -74,10 +132,10 @@ impl Watch {
         // Kernels before 4.13 have no oom_kill count in cgroup v1. Read
         // memory.oom_control once: it is both the test and the count.
         let v1_count = (!v2)
-            .then(|| read(&format!("{dir}/memory.oom_control")))
+            .then(|| read_in(&dir, "memory.oom_control", |t| parse_keyed(t, "oom_kill")))
             .flatten()
-            .and_then(|text| parse_keyed(&text, "oom_kill"));
-        let files = files(&dir, v2, v1_count.is_some());
+            .flatten();
+        let files = files(dir, v2, v1_count.is_some());
         let before = v1_count.or_else(|| files.count());
         Watch {
             files: Some(files),
@@ -92,8 +150,7 @@ impl Watch {
         if after <= self.before? {
             return None;
         }
-        let limit = crate::procfs::read_small(&files.limit)
-            .map_or(Limit::Unknown, |text| parse_limit(&text));
+        let limit = read_in(&files.dir, files.limit, parse_limit).unwrap_or(Limit::Unknown);
         Some(limit)
     }
 }
@@ -101,12 +158,21 @@ impl Watch {
 impl Files {
     /// The OOM kill count now, if readable.
     fn count(&self) -> Option<u64> {
-        let text = crate::procfs::read_small(&self.counter)?;
-        match self.key {
-            Some(key) => parse_keyed(&text, key),
+        read_in(&self.dir, self.counter, |text| match self.key {
+            Some(key) => parse_keyed(text, key),
             None => crate::number::parse(text.trim()),
-        }
+        })
+        .flatten()
     }
+}
+
+/// PARSE applied to the text of file NAME in DIR, if readable. Both the
+/// path and the text live in stack buffers (cgroup files are a few lines).
+fn read_in<T>(dir: &Dir, name: &str, parse: impl FnOnce(&str) -> T) -> Option<T> {
+    let mut path = [0u8; 256];
+    let path = procfs::c_path(&[dir.as_str(), "/", name], &mut path)?;
+    let mut text = [0u8; 512];
+    Some(parse(&procfs::read_text(&path, &mut text)?))
 }
 
 /// Finds our memory cgroup's directory, and whether it is cgroup v2, from
@@ -118,21 +184,8 @@ pub fn locate(
     cgroup: &str,
     mountinfo: impl FnOnce() -> String,
     is_dir: impl Fn(&str) -> bool,
-) -> Option<(String, bool)> {
-    // cgroup v1 with a memory controller first: on hybrid systems the v2
-    // hierarchy exists too, but without the memory controller.
-    let v1 = cgroup.lines().find_map(|line| {
-        let mut fields = line.splitn(3, ':');
-        let (_, controllers, path) = (fields.next()?, fields.next()?, fields.next()?);
-        controllers
-            .split(',')
-            .any(|c| c == "memory")
-            .then_some(path)
-    });
-    let (path, v2) = match v1 {
-        Some(path) => (path, false),
-        None => (cgroup.lines().find_map(|l| l.strip_prefix("0::"))?, true),
-    };
+) -> Option<(Dir, bool)> {
+    let (path, v2) = cgroup_path(cgroup)?;
     // Where Docker, Podman, Kubernetes and systemd mount it. Reading and
     // parsing mountinfo on every start cost more than all the rest of
     // pidone's start-up together, so it is only the fallback. The mount's
@@ -144,24 +197,65 @@ pub fn locate(
     } else {
         "/sys/fs/cgroup/memory"
     };
+    let mounts;
     let (root, mount_point) = if is_dir(standard) {
-        ("/".to_string(), standard.to_string())
+        ("/", standard)
     } else {
-        let text = mountinfo();
-        let (root, mount_point) = text.lines().find_map(|line| mount_of(line, v2))?;
-        (root.to_string(), mount_point.to_string())
+        mounts = mountinfo();
+        mounts.lines().find_map(|line| mount_of(line, v2))?
     };
-    let relative = path
-        .strip_prefix(root.as_str())
-        .unwrap_or(path)
-        .trim_matches('/');
-    let joined = format!("{}/{relative}", mount_point.trim_end_matches('/'));
-    let dir = if relative.is_empty() || !is_dir(&joined) {
-        mount_point
-    } else {
-        joined
-    };
-    Some((dir, v2))
+    let relative = path.strip_prefix(root).unwrap_or(path).trim_matches('/');
+    if !relative.is_empty() {
+        let joined = Dir::new(&[mount_point.trim_end_matches('/'), "/", relative]);
+        if is_dir(joined.as_str()) {
+            return Some((joined, v2));
+        }
+    }
+    Some((Dir::new(&[mount_point]), v2))
+}
+
+/// Our memory cgroup's path in the text of `/proc/self/cgroup`
+/// (`ID:CONTROLLERS:PATH` lines), and whether it is cgroup v2. The v1
+/// memory controller comes first: on hybrid systems the v2 hierarchy
+/// (`0::PATH`) exists too, but without the memory controller.
+///
+/// Byte by byte, in one pass: `str::lines` and `split` cost a hundred
+/// instructions a field, on a file read on every start.
+fn cgroup_path(cgroup: &str) -> Option<(&str, bool)> {
+    let mut v2 = None;
+    for line in fields(cgroup, b'\n') {
+        let Some((id, rest)) = split_once(line, b':') else {
+            continue;
+        };
+        let Some((controllers, path)) = split_once(rest, b':') else {
+            continue;
+        };
+        if fields(controllers, b',').any(|c| c == "memory") {
+            return Some((path, false));
+        }
+        if v2.is_none() && id == "0" && controllers.is_empty() {
+            v2 = Some(path);
+        }
+    }
+    v2.map(|path| (path, true))
+}
+
+/// The pieces of TEXT between SEPARATOR bytes (an ASCII byte, so every
+/// piece is a `str`), scanned byte by byte.
+fn fields(text: &str, separator: u8) -> impl Iterator<Item = &str> {
+    let mut rest = Some(text);
+    std::iter::from_fn(move || {
+        let text = rest?;
+        let (piece, after) = split_once(text, separator).unzip();
+        rest = after;
+        piece.or(Some(text))
+    })
+}
+
+/// TEXT before and after its first SEPARATOR (an ASCII byte).
+fn split_once(text: &str, separator: u8) -> Option<(&str, &str)> {
+    let at = text.bytes().position(|b| b == separator)?;
+    Some((text.get(..at)?, text.get(at + 1..)?))
 }
 
 /// (root, mount point) from a `/proc/self/mountinfo` LINE when it mounts the
@@ -186,7 +280,7 @@ fn mount_of(line: &str, v2: bool) -> Option<(&str, &str)> {
 /// `memory.oom_control` has an `oom_kill` line (kernel 4.13 and later);
 /// before that, the number of times the limit was hit (`memory.failcnt`)
 /// is the next best witness.
-fn files(dir: &str, v2: bool, v1_count: bool) -> Files {
+fn files(dir: Dir, v2: bool, v1_count: bool) -> Files {
     let (counter, key, limit) = if v2 {
         ("memory.events", Some("oom_kill"), "memory.max")
     } else if v1_count {
@@ -199,18 +293,19 @@ fn files(dir: &str, v2: bool, v1_count: bool) -> Files {
         ("memory.failcnt", None, "memory.limit_in_bytes")
     };
     Files {
-        counter: format!("{dir}/{counter}"),
+        dir,
+        counter,
         key,
-        limit: format!("{dir}/{limit}"),
+        limit,
     }
 }
 
 /// The number after KEY in a `key value` per line file (`memory.events`,
 /// `memory.oom_control`).
 pub fn parse_keyed(text: &str, key: &str) -> Option<u64> {
-    text.lines().find_map(|line| {
-        let (k, v) = line.split_once(' ')?;
-        (k == key).then(|| crate::number::parse(v.trim())).flatten()
+    fields(text, b'\n').find_map(|line| {
+        let value = line.strip_prefix(key)?.strip_prefix(' ')?;
+        crate::number::parse(value.trim())
     })
 }
 
@@ -323,35 +418,30 @@ mod tests {
     #[test]
     fn picks_the_counter_files() {
         let table: &[(bool, bool, &str, Option<&str>, &str)] = &[
-            (
-                true,
-                false,
-                "/c/memory.events",
-                Some("oom_kill"),
-                "/c/memory.max",
-            ),
+            (true, false, "memory.events", Some("oom_kill"), "memory.max"),
             (
                 false,
                 true,
-                "/c/memory.oom_control",
+                "memory.oom_control",
                 Some("oom_kill"),
-                "/c/memory.limit_in_bytes",
+                "memory.limit_in_bytes",
             ),
             (
                 false,
                 false,
-                "/c/memory.failcnt",
+                "memory.failcnt",
                 None,
-                "/c/memory.limit_in_bytes",
+                "memory.limit_in_bytes",
             ),
         ];
         for &(v2, v1_count, counter, key, limit) in table {
             let want = Files {
-                counter: counter.into(),
+                dir: "/c".into(),
+                counter,
                 key,
-                limit: limit.into(),
+                limit,
             };
-            assert_eq!(files("/c", v2, v1_count), want);
+            assert_eq!(files("/c".into(), v2, v1_count), want);
         }
     }
 
@@ -374,6 +464,17 @@ mod tests {
         for (text, want) in table {
             assert_eq!(parse_limit(text), *want, "{text:?}");
         }
+    }
+
+    #[test]
+    fn keeps_short_directories_inline_and_long_ones_whole() {
+        let short = Dir::new(&["/sys/fs/cgroup/memory", "/", "docker/abc"]);
+        assert!(matches!(short, Dir::Short { .. }));
+        assert_eq!(short.as_str(), "/sys/fs/cgroup/memory/docker/abc");
+        let name = "x".repeat(DIR_CAP);
+        let long = Dir::new(&["/sys/fs/cgroup", "/", &name]);
+        assert!(matches!(long, Dir::Long(_)));
+        assert_eq!(long.as_str(), format!("/sys/fs/cgroup/{name}"));
     }
 
     #[test]

@@ -1,12 +1,16 @@
 //! Reading `/proc`: the numeric entries of a directory (pids in `/proc`,
-//! descriptors in `/proc/self/fd`) and the parent pid in a `stat` file.
+//! descriptors in `/proc/self/fd`), the parent pid in a `stat` file, and
+//! small files read into the caller's buffer (`/proc/self/cgroup` and the
+//! cgroup counters on every start, with no allocation).
 //!
 //! nix's `Dir` rather than `std::fs::read_dir`: it hands out the listing's
 //! own descriptor (which the descriptor closer must skip) and names as C
 //! strings, with no `PathBuf` per entry. Read-only; never fails loudly: an
 //! unreadable `/proc` gives `None` and the caller decides.
 
-use std::ffi::CStr;
+use std::borrow::Cow;
+use std::ffi::{CStr, CString};
+use std::io::Read;
 use std::os::fd::AsRawFd;
 
 use nix::dir::Dir;
@@ -42,13 +46,59 @@ pub fn numeric_entries(path: &CStr) -> Option<(Vec<i32>, i32)> {
 /// `read_to_string` would start small and grow; one kilobyte up front
 /// spares the reallocations on every start.
 pub fn read_small(path: &str) -> Option<String> {
-    use std::io::Read;
     let mut text = String::with_capacity(1024);
     std::fs::File::open(path)
         .ok()?
         .read_to_string(&mut text)
         .ok()?;
     Some(text)
+}
+
+/// PARTS joined into one NUL-terminated path: in BUF when it fits (always,
+/// for the paths pidone reads on every start), else on the heap. `None`
+/// when a part holds a NUL byte, which no path can.
+pub fn c_path<'b>(parts: &[&str], buf: &'b mut [u8]) -> Option<Cow<'b, CStr>> {
+    let mut len = 0;
+    for part in parts.iter().map(|p| p.as_bytes()).chain([&b"\0"[..]]) {
+        let Some(room) = buf.get_mut(len..len + part.len()) else {
+            return CString::new(parts.concat()).ok().map(Cow::Owned);
+        };
+        room.copy_from_slice(part);
+        len += part.len();
+    }
+    let bytes = buf.get(..len)?;
+    CStr::from_bytes_with_nul(bytes).ok().map(Cow::Borrowed)
+}
+
+/// The text of file PATH: read into BUF when it fits (a `/proc` or cgroup
+/// file of a few lines: no allocation), else read on onto the heap. `None`
+/// when it cannot be opened or read, or is not UTF-8.
+pub fn read_text<'b>(path: &CStr, buf: &'b mut [u8]) -> Option<Cow<'b, str>> {
+    let flags = OFlag::O_RDONLY | OFlag::O_CLOEXEC;
+    let fd = nix::fcntl::open(path, flags, Mode::empty()).ok()?;
+    let mut len = 0;
+    loop {
+        let free = buf.get_mut(len..).unwrap_or_default();
+        if free.is_empty() {
+            // Full: there may be more. Go on from here on the heap.
+            let mut all = buf.to_vec();
+            std::fs::File::from(fd).read_to_end(&mut all).ok()?;
+            return String::from_utf8(all).ok().map(Cow::Owned);
+        }
+        match nix::unistd::read(&fd, free) {
+            Ok(0) => break,
+            Ok(n) => len += n,
+            Err(nix::errno::Errno::EINTR) => {}
+            Err(_) => return None,
+        }
+    }
+    let text = std::str::from_utf8(buf.get(..len)?).ok()?;
+    Some(Cow::Borrowed(text))
+}
+
+/// Whether PATH names a directory (following symlinks, as `stat` does).
+pub fn is_dir(path: &CStr) -> bool {
+    nix::sys::stat::stat(path).is_ok_and(|st| st.st_mode & libc::S_IFMT == libc::S_IFDIR)
 }
 
 /// (pid, parent pid) from `/proc/NAME/stat`.
@@ -69,6 +119,37 @@ pub fn parse_stat(text: &str) -> Option<(i32, i32)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn joins_paths_in_the_buffer_or_on_the_heap() {
+        let mut small = [0u8; 8];
+        let joined = c_path(&["/a", "/", "b"], &mut small).unwrap();
+        assert!(matches!(joined, Cow::Borrowed(_)));
+        assert_eq!(joined.to_bytes(), b"/a/b");
+        let long = c_path(&["/sys/fs/cgroup", "/", "memory.events"], &mut small).unwrap();
+        assert!(matches!(long, Cow::Owned(_)));
+        assert_eq!(long.to_bytes(), b"/sys/fs/cgroup/memory.events");
+        assert!(c_path(&["a\0b"], &mut small).is_none());
+    }
+
+    #[test]
+    fn reads_small_files_in_place_and_large_ones_whole() {
+        let path = std::env::temp_dir().join(format!("pidone-procfs-{}", std::process::id()));
+        let text = "line one\nline two\n".repeat(20);
+        std::fs::write(&path, &text).unwrap();
+        let c = CString::new(path.to_str().unwrap()).unwrap();
+        let mut big = [0u8; 1024];
+        let read = read_text(&c, &mut big).unwrap();
+        assert!(matches!(read, Cow::Borrowed(_)));
+        assert_eq!(read, text);
+        let mut small = [0u8; 16];
+        let read = read_text(&c, &mut small).unwrap();
+        assert!(matches!(read, Cow::Owned(_)));
+        assert_eq!(read, text);
+        std::fs::remove_file(&path).unwrap();
+        assert!(read_text(&c, &mut small).is_none());
+        assert!(is_dir(c"/proc") && !is_dir(c"/proc/self/stat"));
+    }
 
     #[test]
     fn parses_stat_lines() {

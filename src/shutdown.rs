@@ -22,7 +22,7 @@ use crate::duration;
 use crate::procfs;
 use crate::reaper;
 use crate::report::Leftovers;
-use crate::signals::{self, SignalFd};
+use crate::signals::{self, Batch, SignalFd};
 use crate::signame::Name;
 
 /// How long to wait for SIGKILLed processes to be reaped before giving up
@@ -137,7 +137,7 @@ impl Tree<'_> {
     /// Returns whether all are gone.
     fn wait_until_gone(&mut self, timeout: Duration) -> bool {
         let deadline = Instant::now() + timeout;
-        let mut batch = Vec::with_capacity(32);
+        let mut batch = Batch::new();
         loop {
             let (gone, only_strangers) = self.all_gone();
             if gone {
@@ -152,7 +152,6 @@ impl Tree<'_> {
             } else {
                 left
             };
-            batch.clear();
             if let Err(err) = self.signals.wait(&mut batch, Some(wait)) {
                 warn!("failed to read signals: {err}");
                 return false;

@@ -47,6 +47,46 @@ pub struct Received {
     pub sender: u32,
 }
 
+/// The signals one read returned: at most [`sys::SIGNALS_PER_READ`], held
+/// in place (the event loop reads into it for as long as pidone runs, and
+/// needs no allocation for that).
+pub struct Batch {
+    received: [Received; sys::SIGNALS_PER_READ],
+    len: usize,
+}
+
+impl Batch {
+    /// An empty batch.
+    pub fn new() -> Batch {
+        let none = Received {
+            signo: 0,
+            sender: 0,
+        };
+        Batch {
+            received: [none; sys::SIGNALS_PER_READ],
+            len: 0,
+        }
+    }
+
+    /// The signals, in the order read.
+    pub fn iter(&self) -> impl Iterator<Item = &Received> {
+        self.received.iter().take(self.len)
+    }
+
+    /// Empties the batch.
+    fn clear(&mut self) {
+        self.len = 0;
+    }
+
+    /// Appends RECEIVED (a read never returns more than fits).
+    fn push(&mut self, received: Received) {
+        if let Some(slot) = self.received.get_mut(self.len) {
+            *slot = received;
+            self.len += 1;
+        }
+    }
+}
+
 /// The one signalfd, receiving every signal 1-64.
 pub struct SignalFd(OwnedFd);
 
@@ -63,8 +103,8 @@ impl SignalFd {
         self.0.as_raw_fd()
     }
 
-    /// Blocks until at least one signal is pending, then appends every
-    /// signal read (up to 32 at a time) to OUT. With no TIMEOUT it waits
+    /// Blocks until at least one signal is pending, then puts every signal
+    /// read (up to 32 at a time) in OUT, emptied first. With no TIMEOUT it waits
     /// forever, so an idle pidone makes no wake-ups at all; with one, it
     /// returns with nothing appended once TIMEOUT has passed (a deadline
     /// such as `--kill-after` or the grace period, never a periodic tick).
@@ -77,7 +117,8 @@ impl SignalFd {
     /// for a pipe the app never touched, and at debug level each forward
     /// logged, failed and raised the next SIGPIPE: a loop at full CPU that
     /// flooded the app with SIGPIPE. So OUT may stay empty after a read.
-    pub fn wait(&self, out: &mut Vec<Received>, timeout: Option<Duration>) -> io::Result<()> {
+    pub fn wait(&self, out: &mut Batch, timeout: Option<Duration>) -> io::Result<()> {
+        out.clear();
         if let Some(timeout) = timeout {
             if !self.readable_within(timeout)? {
                 return Ok(());

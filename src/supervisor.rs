@@ -15,9 +15,8 @@ use crate::exit_status::Fate;
 use crate::reaper;
 use crate::report::{Run, Source, Stop};
 use crate::rewrite::Rewrite;
-use crate::signals::{self, Received, SignalFd};
+use crate::signals::{self, Batch, Received, SignalFd};
 use crate::signame::Name;
-use crate::sys;
 
 /// The running main child and how to treat it.
 pub struct Supervisor {
@@ -69,11 +68,10 @@ impl Supervisor {
     /// `--kill-after` or `--stop-after` deadline, so an idle pidone never
     /// wakes.
     pub fn run(&self, run: &mut Run) -> Outcome {
-        let mut batch = Vec::with_capacity(sys::SIGNALS_PER_READ);
+        let mut batch = Batch::new();
         let mut kill_deadline: Option<Instant> = None;
         let mut stop_at = self.stop_at;
         loop {
-            batch.clear();
             let next = match (kill_deadline, stop_at) {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
@@ -106,7 +104,7 @@ impl Supervisor {
                     return outcome;
                 }
             }
-            for received in &batch {
+            for received in batch.iter() {
                 if let Some(outcome) =
                     self.handle(*received, Source::External, run, &mut kill_deadline)
                 {

@@ -16,10 +16,12 @@
 //! allocation (the child side calls [`set_mask`], [`exec`] and
 //! [`exit_now`] after fork, where only async-signal-safe code may run).
 
-use std::ffi::{c_char, CStr};
+use std::ffi::{c_char, CStr, OsStr};
+use std::fmt;
 use std::io;
 use std::mem::MaybeUninit;
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
 
 /// A raw kernel signal mask: bit N-1 stands for signal N. The kernel reads
 /// the first 64 bits of a mask on every architecture Linux supports.
@@ -205,6 +207,76 @@ pub fn environ() -> impl Iterator<Item = &'static CStr> {
     })
 }
 
+/// pidone's own command line as the C runtime hands it to `main`: ARGC
+/// C strings and the NULL after them, alive for the whole process. Read in
+/// place, never copied: the child's argv is the tail of this one, so
+/// pidone execs it as it stands (see `spawn`).
+#[derive(Clone, Copy, Debug)]
+pub struct Argv(&'static [*const c_char]);
+
+/// One argument of [`Argv`]: a C string of pidone's command line.
+#[repr(transparent)]
+#[derive(Clone, Copy)]
+pub struct Arg(*const c_char);
+
+impl Argv {
+    /// The command line at ARGV, of ARGC arguments.
+    ///
+    /// # Safety
+    /// ARGV must hold ARGC pointers to NUL-terminated strings followed by a
+    /// NULL pointer, all living (unchanged) until the process exits: what
+    /// the C runtime passes to `main`.
+    pub unsafe fn from_raw(argc: libc::c_int, argv: *const *const c_char) -> Argv {
+        let count = usize::try_from(argc).unwrap_or(0);
+        if argv.is_null() {
+            return Argv(&[]);
+        }
+        // SAFETY: by the caller's contract ARGV holds COUNT pointers and the
+        // NULL after them, and lives for the process.
+        Argv(unsafe { std::slice::from_raw_parts(argv, count + 1) })
+    }
+
+    /// The arguments after argv\[0\] (the kernel may even pass none).
+    pub fn args(&self) -> &'static [Arg] {
+        let args = self.0.get(1..self.0.len().saturating_sub(1));
+        let args = args.unwrap_or_default();
+        // SAFETY: Arg is a repr(transparent) wrapper of `*const c_char`, so
+        // the slices have the same layout; every pointer is one of argv's
+        // strings (see `from_raw`).
+        unsafe { std::slice::from_raw_parts(args.as_ptr().cast::<Arg>(), args.len()) }
+    }
+
+    /// The NULL-terminated tail of argv that starts at ARG, ready for
+    /// `exec`; `None` when ARG is not one of this command line's.
+    pub fn tail_from(&self, arg: Arg) -> Option<&'static [*const c_char]> {
+        let at = self.0.iter().position(|&p| p == arg.0 && !p.is_null())?;
+        self.0.get(at..)
+    }
+}
+
+impl AsRef<OsStr> for Arg {
+    fn as_ref(&self) -> &OsStr {
+        // SAFETY: an Arg only comes from `Argv::args`, whose pointers are
+        // NUL-terminated strings that live for the process.
+        let arg = unsafe { CStr::from_ptr(self.0) };
+        OsStr::from_bytes(arg.to_bytes())
+    }
+}
+
+impl fmt::Debug for Arg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.as_ref().fmt(f)
+    }
+}
+
+impl PartialEq for Arg {
+    fn eq(&self, other: &Arg) -> bool {
+        self.as_ref() == other.as_ref()
+    }
+}
+
+impl Eq for Arg {}
+
 /// Closes every descriptor from FIRST to LAST. Raw syscall: nix has no
 /// `close_range` (Linux 5.9+); the caller falls back to `/proc/self/fd`.
 pub fn close_range(first: libc::c_uint, last: libc::c_uint) -> io::Result<()> {
@@ -231,6 +303,24 @@ mod tests {
         assert_eq!(cvt(5i32).ok(), Some(5));
         assert_eq!(cvt(0i64).ok(), Some(0));
         assert!(cvt(-1isize).is_err());
+    }
+
+    #[test]
+    fn argv_is_read_in_place_and_its_tail_is_execable() {
+        let strings = [c"pidone", c"-s", c"--", c"app", c"x"];
+        let mut raw: Vec<*const c_char> = strings.iter().map(|s| s.as_ptr()).collect();
+        raw.push(std::ptr::null());
+        // The test's strings are 'static and RAW is leaked, as argv lives.
+        let raw: &'static [*const c_char] = raw.leak();
+        // SAFETY: five 'static C strings and the NULL after them.
+        let argv = unsafe { Argv::from_raw(5, raw.as_ptr()) };
+        let args: Vec<&OsStr> = argv.args().iter().map(AsRef::as_ref).collect();
+        assert_eq!(args, ["-s", "--", "app", "x"]);
+        let app = argv.args()[2];
+        assert_eq!(argv.tail_from(app), Some(&raw[3..]));
+        // SAFETY: a null argv is refused, not read.
+        let empty = unsafe { Argv::from_raw(0, std::ptr::null()) };
+        assert!(empty.args().is_empty());
     }
 
     #[test]

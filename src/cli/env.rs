@@ -12,26 +12,23 @@
 use std::ffi::OsString;
 
 use super::options::{Kind, Opt, OPTIONS};
+use super::parse::Decided;
 use super::store::{store, Parsed};
 use super::value::Value;
 use crate::error::UsageError;
 
 /// Fills from the environment every setting that no flag decided. DECIDED
-/// holds the first variable name of each setting a flag decided.
-pub fn fill(
-    parsed: &mut Parsed,
-    mut decided: Vec<&'static str>,
+/// holds the settings a flag decided.
+pub fn fill<A>(
+    parsed: &mut Parsed<A>,
+    mut decided: Decided,
     env: &impl Fn(&str) -> Option<OsString>,
 ) -> Result<(), UsageError> {
-    for opt in OPTIONS {
+    for (row, opt) in OPTIONS.iter().enumerate() {
         // Options sharing a setting (-v, -q) share its variables: look once.
-        let Some(first) = opt.env.first() else {
-            continue;
-        };
-        if decided.contains(first) {
+        if opt.env.is_empty() || !decided.insert(row) {
             continue;
         }
-        decided.push(first);
         if let Some((var, raw)) = deciding_variable(opt, env) {
             let value = Value {
                 opt,

@@ -36,14 +36,16 @@ pub use options::{Kind, Opt, OPTIONS};
 pub use parse::parse;
 pub use usage::{usage, version};
 
-/// Everything pidone needs to run a program.
+/// Everything pidone needs to run a program. A is how an argument is held:
+/// `OsString` by default, pidone's own argv in place when pidone runs
+/// (see [`parse`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Config {
+pub struct Config<A = OsString> {
     /// The program to run, looked up on `PATH` like `execvp`; never empty.
     /// `None` in `--pause` mode, which runs no program.
-    pub program: Option<OsString>,
+    pub program: Option<A>,
     /// Its arguments, exactly as given.
-    pub args: Vec<OsString>,
+    pub args: Vec<A>,
     /// Become a child subreaper when not PID 1.
     pub subreaper: bool,
     /// Forward signals to the child's process group instead of the child.
@@ -80,10 +82,10 @@ pub struct Config {
     pub workdir: Option<OsString>,
 }
 
-impl Default for Config {
+impl<A> Default for Config<A> {
     /// Every setting as it is when no flag or variable says otherwise, and
     /// no program yet.
-    fn default() -> Config {
+    fn default() -> Config<A> {
         Config {
             program: None,
             args: Vec::new(),
@@ -123,9 +125,12 @@ pub const DEFAULT_GRACE: Duration = Duration::from_secs(2);
 
 /// What the command line asks for.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Action {
+// Built once and taken apart at once: boxing the config would cost an
+// allocation on every start for nothing.
+#[allow(clippy::large_enum_variant)]
+pub enum Action<A = OsString> {
     /// Run a program under pidone.
-    Run(Box<Config>),
+    Run(Config<A>),
     /// Print usage on stdout and exit 0.
     Help,
     /// Print the version on stdout and exit 0.

@@ -276,12 +276,63 @@ pub const OPTIONS: &[Opt] = &[
     opt("version", None, "print the version and exit"),
 ];
 
-/// The option called `--LONG`.
-pub fn by_long(long: &str) -> Option<&'static Opt> {
-    OPTIONS.iter().find(|o| o.long == long)
+/// The option called `--LONG`, with its row number.
+pub fn by_long(long: &str) -> Option<(usize, &'static Opt)> {
+    OPTIONS.iter().enumerate().find(|(_, o)| o.long == long)
 }
 
-/// The option called `-LETTER`.
-pub fn by_short(letter: u8) -> Option<&'static Opt> {
-    OPTIONS.iter().find(|o| o.short == Some(char::from(letter)))
+/// The option called `-LETTER`, with its row number.
+pub fn by_short(letter: u8) -> Option<(usize, &'static Opt)> {
+    let letter = Some(char::from(letter));
+    OPTIONS.iter().enumerate().find(|(_, o)| o.short == letter)
+}
+
+/// For each row of [`OPTIONS`], the first row with the same variables:
+/// the setting it belongs to (`-q` belongs to `-v`'s). Worked out when
+/// compiling, so parsing compares no variable names to tell settings apart.
+pub const SETTING: [usize; OPTIONS.len()] = settings();
+
+// Settings are tracked as bits of a u64 (see `parse::Decided`).
+const _: () = assert!(OPTIONS.len() <= 64);
+
+/// Computes [`SETTING`].
+// Const evaluation: an index out of bounds would fail the build, never a
+// run, and `get` is not available in const fns.
+#[allow(clippy::indexing_slicing)]
+const fn settings() -> [usize; OPTIONS.len()] {
+    let mut setting = [0; OPTIONS.len()];
+    let mut row = 0;
+    while row < OPTIONS.len() {
+        let mut first = 0;
+        while first < row && !same_vars(OPTIONS[first].env, OPTIONS[row].env) {
+            first += 1;
+        }
+        setting[row] = first;
+        row += 1;
+    }
+    setting
+}
+
+/// Whether A and B list the same variables (a const `==` on them).
+#[allow(clippy::indexing_slicing)]
+const fn same_vars(a: &[&str], b: &[&str]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        let (x, y) = (a[i].as_bytes(), b[i].as_bytes());
+        if x.len() != y.len() {
+            return false;
+        }
+        let mut j = 0;
+        while j < x.len() {
+            if x[j] != y[j] {
+                return false;
+            }
+            j += 1;
+        }
+        i += 1;
+    }
+    true
 }

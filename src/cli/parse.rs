@@ -7,7 +7,7 @@
 //! must never look past the program name: everything after it belongs to
 //! the app, untouched, even when it looks like an option or is not UTF-8.
 
-use std::ffi::{OsStr, OsString};
+use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 
 use super::options::{self, Opt};
@@ -19,19 +19,22 @@ use crate::error::UsageError;
 /// Parses pidone's arguments (without argv\[0\]) and environment.
 ///
 /// `env` looks a variable up; it is called only for settings no flag made.
-pub fn parse(
-    args: &[OsString],
-    env: impl Fn(&str) -> Option<OsString>,
-) -> Result<Action, UsageError> {
+/// The arguments are anything that reads as an `OsStr`: pidone hands in
+/// its argv as the C runtime holds it (nothing copied), tests `OsString`s.
+/// The program and its arguments come back as they went in.
+pub fn parse<A: AsRef<OsStr> + Clone>(
+    args: &[A],
+    env: impl Fn(&str) -> Option<std::ffi::OsString>,
+) -> Result<Action<A>, UsageError> {
     let mut parsed = Parsed {
         config: Config::default(),
         pause: false,
     };
     // The first variable of each setting a flag decided.
-    let mut decided: Vec<&'static str> = Vec::new();
+    let mut decided = Decided::default();
     let mut rest = args.iter();
-    let mut flag = |parsed: &mut Parsed, opt: &'static Opt, raw: &OsStr| {
-        decided.extend(opt.env.first());
+    let mut flag = |parsed: &mut Parsed<A>, (row, opt): (usize, &'static Opt), raw: &OsStr| {
+        decided.insert(row);
         store(
             parsed,
             opt,
@@ -46,7 +49,7 @@ pub fn parse(
         let Some(arg) = rest.next() else {
             break None;
         };
-        let bytes = arg.as_bytes();
+        let bytes = arg.as_ref().as_bytes();
         if bytes == b"--" {
             match rest.next() {
                 Some(program) => break Some(program),
@@ -65,14 +68,15 @@ pub fn parse(
             // the next argument.
             let mut letters = cluster;
             while let Some((&letter, after)) = letters.split_first() {
-                let opt = options::by_short(letter).ok_or_else(|| unknown_short(letters))?;
+                let found = options::by_short(letter).ok_or_else(|| unknown_short(letters))?;
+                let opt = found.1;
                 letters = after;
                 let raw = match opt.kind {
                     kind if !kind.takes_value() => OsStr::new(""),
                     _ if after.is_empty() => next_value(&mut rest, opt)?,
                     _ => std::mem::take(&mut letters).as_os_str(),
                 };
-                if let Some(done) = flag(&mut parsed, opt, raw)? {
+                if let Some(done) = flag(&mut parsed, found, raw)? {
                     return Ok(done);
                 }
             }
@@ -82,17 +86,18 @@ pub fn parse(
             Some(at) => (long.get(..at).unwrap_or_default(), long.get(at + 1..)),
             None => (long, None),
         };
-        let opt = std::str::from_utf8(name)
+        let found = std::str::from_utf8(name)
             .ok()
             .and_then(options::by_long)
             .ok_or_else(|| {
                 // `--=x` has an empty name: show what was given, not `--`.
                 let shown = match name {
-                    b"" => arg.to_string_lossy().into_owned(),
+                    b"" => arg.as_ref().to_string_lossy().into_owned(),
                     _ => format!("--{}", String::from_utf8_lossy(name)),
                 };
                 UsageError(format!("unknown option '{shown}'"))
             })?;
+        let opt = found.1;
         let raw = match (opt.kind.takes_value(), inline) {
             (false, None) => OsStr::new(""),
             (false, Some(_)) => {
@@ -104,7 +109,7 @@ pub fn parse(
             (true, Some(value)) => value.as_os_str(),
             (true, None) => next_value(&mut rest, opt)?,
         };
-        if let Some(done) = flag(&mut parsed, opt, raw)? {
+        if let Some(done) = flag(&mut parsed, found, raw)? {
             return Ok(done);
         }
     };
@@ -112,10 +117,10 @@ pub fn parse(
         Some(program) if parsed.pause => {
             return Err(UsageError(format!(
                 "--pause runs no program, but '{}' was given",
-                program.to_string_lossy()
+                program.as_ref().to_string_lossy()
             )))
         }
-        Some(program) if program.is_empty() => {
+        Some(program) if program.as_ref().is_empty() => {
             return Err(UsageError("the program name is empty".into()))
         }
         None if !parsed.pause => return Err(UsageError("missing program to run".into())),
@@ -125,7 +130,7 @@ pub fn parse(
     let mut config = parsed.config;
     config.program = program.cloned();
     config.args = rest.cloned().collect();
-    Ok(Action::Run(Box::new(config)))
+    Ok(Action::Run(config))
 }
 
 /// Bytes as an `OsStr`.
@@ -151,12 +156,30 @@ fn unknown_short(letters: &[u8]) -> UsageError {
     UsageError(format!("unknown option '-{shown}'"))
 }
 
+/// The settings decided so far, as bits by [`options::SETTING`]: a flag
+/// decides its setting, and the environment is read once per setting.
+#[derive(Default)]
+pub struct Decided(u64);
+
+impl Decided {
+    /// Marks the setting of OPTIONS row ROW as decided; returns whether it
+    /// was not yet.
+    pub fn insert(&mut self, row: usize) -> bool {
+        let setting = options::SETTING.get(row).copied().unwrap_or(row);
+        let bit = 1u64.checked_shl(u32::try_from(setting).unwrap_or(u32::MAX));
+        let bit = bit.unwrap_or(0);
+        let new = self.0 & bit == 0;
+        self.0 |= bit;
+        new
+    }
+}
+
 /// The next argument, as the value of OPT.
-fn next_value<'a>(
-    rest: &mut std::slice::Iter<'a, OsString>,
+fn next_value<'a, A: AsRef<OsStr>>(
+    rest: &mut std::slice::Iter<'a, A>,
     opt: &Opt,
 ) -> Result<&'a OsStr, UsageError> {
     rest.next()
-        .map(OsString::as_os_str)
+        .map(AsRef::as_ref)
         .ok_or_else(|| UsageError(format!("option '--{}' needs a value", opt.long)))
 }

@@ -13,18 +13,18 @@ use crate::error::UsageError;
 
 /// The settings so far: the config being built, and `--pause` (which is no
 /// field of its own: a paused config has no program).
-pub struct Parsed {
-    pub config: Config,
+pub struct Parsed<A> {
+    pub config: Config<A>,
     pub pause: bool,
 }
 
 /// Stores VALUE for OPT in PARSED. Returns an action when the option ends
 /// parsing (`--help`, `--version`, `--explain`).
-pub fn store(
-    parsed: &mut Parsed,
+pub fn store<A>(
+    parsed: &mut Parsed<A>,
     opt: &Opt,
     value: Value<'_>,
-) -> Result<Option<Action>, UsageError> {
+) -> Result<Option<Action<A>>, UsageError> {
     let c = &mut parsed.config;
     match opt.long {
         "subreaper" => c.subreaper = value.switch()?,

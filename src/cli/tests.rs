@@ -43,7 +43,7 @@ fn run(args: &[&str], env: &[(&str, &str)]) -> Result<Action, UsageError> {
 
 fn config(args: &[&str], env: &[(&str, &str)]) -> Config {
     match run(args, env) {
-        Ok(Action::Run(config)) => *config,
+        Ok(Action::Run(config)) => config,
         other => panic!("{args:?} {env:?}: expected a config, got {other:?}"),
     }
 }
@@ -441,4 +441,16 @@ fn help_lists_every_option_and_variable_within_80_columns() {
     for line in help.lines() {
         assert!(line.chars().count() <= 79, "too wide: {line:?}");
     }
+}
+
+#[test]
+fn options_sharing_variables_share_one_setting_and_no_others_do() {
+    for (row, opt) in OPTIONS.iter().enumerate() {
+        for (other, theirs) in OPTIONS.iter().enumerate() {
+            let same = options::SETTING[row] == options::SETTING[other];
+            assert_eq!(same, opt.env == theirs.env, "{} {}", opt.long, theirs.long);
+        }
+    }
+    let row = |long| options::by_long(long).unwrap().0;
+    assert_eq!(options::SETTING[row("quiet")], row("verbose"));
 }

@@ -29,15 +29,14 @@ pub const LISTEN_PID_SIZE: usize = LISTEN_PID_PREFIX.len() + 12;
 
 /// Everything the child side reads, prepared (and allocated) before fork.
 pub struct Prepared {
-    /// NULL-terminated pointers into the argument strings below.
-    pub argv: Vec<*const c_char>,
-    /// Owns the argument strings `argv` points into (never read directly).
-    pub _args: Vec<CString>,
+    /// The program and its arguments: NULL-terminated pointers to C strings
+    /// that live for the process (pidone's own argv).
+    pub argv: &'static [*const c_char],
     /// The environment to exec with (`NAME=VALUE\0` buffers), or `None` to
     /// inherit pidone's as is.
     pub env: Option<Vec<Vec<u8>>>,
-    /// NULL-terminated pointers into `env`.
-    pub envp: Vec<*const c_char>,
+    /// NULL-terminated pointers into `env`, when there is one.
+    pub envp: Option<Vec<*const c_char>>,
     /// Which `env` entry is the `LISTEN_PID=` buffer that the child fills
     /// with its own pid (socket activation).
     pub listen_pid: Option<usize>,
@@ -105,8 +104,7 @@ pub fn child_side(prepared: &mut Prepared, report: &OwnedFd) -> ! {
     if let Err(e) = signals::set_mask(prepared.mask) {
         fail(STEP_EXEC, e.raw_os_error().unwrap_or(0));
     }
-    let envp = prepared.env.is_some().then_some(prepared.envp.as_slice());
-    let err = sys::exec(&prepared.argv, envp);
+    let err = sys::exec(prepared.argv, prepared.envp.as_deref());
     fail(
         STEP_EXEC,
         err.raw_os_error().unwrap_or(Errno::EINVAL as i32),

@@ -14,7 +14,7 @@
 //! [`child::child_side`] is the crate's one piece of code that runs between
 //! fork and exec; everything it needs is prepared here, before the fork.
 
-use std::ffi::{CString, OsStr, OsString};
+use std::ffi::{c_char, CString, OsStr};
 use std::io;
 use std::os::fd::OwnedFd;
 use std::os::unix::ffi::OsStrExt;
@@ -23,6 +23,7 @@ use nix::fcntl::OFlag;
 use nix::unistd::{Gid, Uid};
 
 use crate::error::Error;
+use crate::number;
 use crate::signals::Mask;
 use crate::sys;
 use crate::user::Identity;
@@ -33,10 +34,12 @@ use child::{Prepared, LISTEN_PID_PREFIX, LISTEN_PID_SIZE};
 
 /// What to start, and how.
 pub struct Launch<'a> {
-    /// The program, looked up on `PATH` like `execvp`.
+    /// The program, looked up on `PATH` like `execvp` (named in errors).
     pub program: &'a OsStr,
-    /// Its arguments.
-    pub args: &'a [OsString],
+    /// The program and its arguments as `exec` takes them: C strings and a
+    /// NULL, the tail of pidone's own argv (`None` if it could not be
+    /// found there, which cannot happen).
+    pub argv: Option<&'static [*const c_char]>,
     /// The signal mask pidone was started with, restored in the child.
     pub mask: Mask,
     /// Who the child runs as (`--user`), if not pidone's own identity.
@@ -102,7 +105,9 @@ pub fn spawn(launch: &Launch<'_>) -> Result<i32, Error> {
     })
 }
 
-/// Everything the child side will read, built (and allocated) now.
+/// Everything the child side will read, built now. The common case
+/// allocates nothing: the arguments are pidone's own argv as it stands,
+/// and the environment is inherited as it is.
 fn prepare(launch: &Launch<'_>) -> Result<Prepared, Error> {
     // Arguments come from our own argv, which holds C strings, so a NUL
     // inside one cannot happen; if it did, it is the program's fault.
@@ -110,31 +115,26 @@ fn prepare(launch: &Launch<'_>) -> Result<Prepared, Error> {
         program: launch.program.to_owned(),
         cause: io::ErrorKind::InvalidInput.into(),
     };
-    let args = std::iter::once(launch.program)
-        .chain(launch.args.iter().map(OsString::as_os_str))
-        .map(|arg| CString::new(arg.as_bytes()))
-        .collect::<Result<Vec<CString>, _>>()
-        .map_err(|_| bad_input())?;
+    let argv = launch.argv.ok_or_else(bad_input)?;
     let workdir = launch
         .workdir
         .map(|dir| CString::new(dir.as_bytes()).map_err(|_| bad_input()))
         .transpose()?;
-    // Room for the NULL at the end from the start: no regrowth. The
-    // pointers stay valid when `args` moves into Prepared: a CString's
-    // bytes live on the heap.
-    let mut argv = Vec::with_capacity(args.len() + 1);
-    argv.extend(args.iter().map(|a| a.as_ptr()));
-    argv.push(std::ptr::null());
     let (env, listen_pid) = match environment(launch) {
         Some((env, listen_pid)) => (Some(env), listen_pid),
         None => (None, None),
     };
-    let mut envp = Vec::with_capacity(env.as_ref().map_or(0, Vec::len) + 1);
-    envp.extend(env.iter().flatten().map(|entry| entry.as_ptr().cast()));
-    envp.push(std::ptr::null());
+    // Room for the NULL at the end from the start: no regrowth. The
+    // pointers stay valid when `env` moves into Prepared: each entry's
+    // bytes live on the heap.
+    let envp = env.as_ref().map(|env| {
+        let mut envp = Vec::with_capacity(env.len() + 1);
+        envp.extend(env.iter().map(|entry| entry.as_ptr().cast()));
+        envp.push(std::ptr::null());
+        envp
+    });
     Ok(Prepared {
         argv,
-        _args: args,
         env,
         envp,
         listen_pid,
@@ -156,10 +156,10 @@ fn prepare(launch: &Launch<'_>) -> Result<Prepared, Error> {
 /// (with the placeholder's index). `None` means "inherit pidone's
 /// environment unchanged", the common case, which copies nothing.
 fn environment(launch: &Launch<'_>) -> Option<(Vec<Vec<u8>>, Option<usize>)> {
-    let me = std::process::id().to_string();
+    let mut digits = [0u8; 10];
     let activated = launch
         .listen_pid
-        .is_some_and(|pid| pid.as_bytes() == me.as_bytes());
+        .is_some_and(|pid| pid.as_bytes() == number::decimal(std::process::id(), &mut digits));
     let mut additions: Vec<(&str, &str)> = vec![];
     if let Some(identity) = launch.identity {
         if let (Some(home), false) = (&identity.home, launch.has_home) {

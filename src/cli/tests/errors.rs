@@ -145,7 +145,7 @@ fn non_utf8_passes_through_after_the_program_and_is_named_before_it() {
         err.0.contains("'a\u{fffd}z'") && err.0.contains("UTF-8"),
         "{err}"
     );
-    let err = parse(&["x".into()], |name| {
+    let err = parse(&[OsString::from("x")], |name| {
         (name == "PIDONE_LOG").then(|| bad.clone())
     })
     .unwrap_err();
