@@ -63,7 +63,8 @@ pub fn report_panic(info: &std::panic::PanicHookInfo<'_>) {
         .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
         .unwrap_or("panic");
     let (file, line) = info.location().map_or(("?", 0), |l| (l.file(), l.line()));
-    let message = message.replace('\n', " ");
+    // One line, whatever the message holds (escaped like every message).
+    let message = crate::error::one_line(message);
     let _ = writeln!(
         std::io::stderr(),
         "pidone: internal error at {file}:{line}: {message}"
@@ -72,13 +73,18 @@ pub fn report_panic(info: &std::panic::PanicHookInfo<'_>) {
     sys::exit_now(125)
 }
 
-/// Writes TEXT to stdout and flushes it (there is no Rust runtime to flush
-/// stdout on the way out, and only these answers use stdout). Returns the
+/// Writes TEXT to stdout, unbuffered (only these answers use stdout, and
+/// there is no Rust runtime to flush a buffer on the way out). Returns the
 /// exit code 0. A closed stdout is not worth a different exit code.
 fn print(text: &str) -> u8 {
-    let mut out = std::io::stdout();
-    let _ = out.write_all(text.as_bytes());
-    let _ = out.flush();
+    let mut rest = text.as_bytes();
+    while !rest.is_empty() {
+        match nix::unistd::write(sys::standard_fd(libc::STDOUT_FILENO), rest) {
+            Ok(n) if n > 0 => rest = rest.get(n..).unwrap_or_default(),
+            Err(nix::errno::Errno::EINTR) => {}
+            _ => break,
+        }
+    }
     0
 }
 
@@ -98,7 +104,7 @@ fn run_parsed(mask: std::io::Result<Mask>, argv: Argv, started: Instant) -> Resu
             config
         }
         Action::Help => return Ok(print(&cli::usage())),
-        Action::Version => return Ok(print(&format!("{}\n", cli::version()))),
+        Action::Version => return Ok(print(cli::VERSION)),
         Action::Explain(code) => return Ok(print(&explain::explain(code))),
     };
     logging::init(&config.log);

@@ -6,10 +6,11 @@
 //! once at warn and otherwise ignored.
 
 use std::ffi::{OsStr, OsString};
-use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 
 use log::warn;
+use nix::fcntl::OFlag;
+use nix::sys::stat::Mode;
 
 /// PATH made absolute against the current directory, if it is relative.
 ///
@@ -19,10 +20,18 @@ use log::warn;
 /// with EACCES when not root) instead of where the user ran pidone. If the
 /// current directory cannot be read, PATH is kept as it is.
 pub fn anchored(path: OsString) -> OsString {
-    let relative = std::path::Path::new(&path).is_relative();
-    match std::env::current_dir() {
-        Ok(dir) if relative => dir.join(&path).into_os_string(),
-        _ => path,
+    if path.as_bytes().first() == Some(&b'/') {
+        return path;
+    }
+    // Joined by hand: `Path::join` costs more binary than this needs.
+    match nix::unistd::getcwd() {
+        Ok(dir) => {
+            let mut joined = dir.into_os_string().into_vec();
+            joined.push(b'/');
+            joined.extend_from_slice(path.as_bytes());
+            OsString::from_vec(joined)
+        }
+        Err(_) => path,
     }
 }
 
@@ -36,20 +45,30 @@ pub fn anchored(path: OsString) -> OsString {
 /// Now that is ENXIO, logged. No effect on a regular file. O_NOCTTY: a
 /// terminal given as PATH must not become pidone's controlling terminal.
 pub fn write(path: &OsStr, line: &str, what: &str) {
-    let file = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
-        .open(path);
-    let result = file.and_then(|mut file| {
+    let flags = OFlag::O_WRONLY
+        | OFlag::O_CREAT
+        | OFlag::O_TRUNC
+        | OFlag::O_NONBLOCK
+        | OFlag::O_NOCTTY
+        | OFlag::O_CLOEXEC;
+    let mode = Mode::from_bits_truncate(0o666);
+    let result = nix::fcntl::open(path, flags, mode).and_then(|file| {
         // One write for line and newline: a reader never sees half.
         let mut bytes = Vec::with_capacity(line.len() + 1);
         bytes.extend_from_slice(line.as_bytes());
         bytes.push(b'\n');
-        file.write_all(&bytes)
+        let mut rest = bytes.as_slice();
+        while !rest.is_empty() {
+            match nix::unistd::write(&file, rest) {
+                Ok(0) => return Err(nix::errno::Errno::EIO),
+                Ok(n) => rest = rest.get(n..).unwrap_or_default(),
+                Err(nix::errno::Errno::EINTR) => {}
+                Err(err) => return Err(err),
+            }
+        }
+        Ok(())
     });
-    if let Err(err) = result {
+    if let Err(err) = result.map_err(std::io::Error::from) {
         warn!(
             "failed to write the {what} {}: {err}",
             path.to_string_lossy()

@@ -175,12 +175,16 @@ pub fn exit_now(code: libc::c_int) -> ! {
     unsafe { libc::_exit(code) }
 }
 
-/// Descriptor 0. Its number is borrowed raw because `std::io::stdin()`
-/// allocates its buffer on first use, which the child of a fork must not.
-pub fn stdin() -> BorrowedFd<'static> {
-    // SAFETY: descriptor 0 is open for the whole process: pidone opens
-    // /dev/null onto it at start-up if it was closed (fds::ensure_standard_fds).
-    unsafe { BorrowedFd::borrow_raw(libc::STDIN_FILENO) }
+/// Standard descriptor FD (0, 1 or 2; anything else is taken as 2).
+/// Borrowed raw because `std::io::stdin()` allocates its buffer on first
+/// use, which the child of a fork must not, and `std::io::stdout()` links
+/// a line-buffered writer (about 2 KB of binary) for pidone's two answers.
+pub fn standard_fd(fd: libc::c_int) -> BorrowedFd<'static> {
+    let fd = if (0..=2).contains(&fd) { fd } else { 2 };
+    // SAFETY: descriptors 0-2 are open for the whole process: pidone opens
+    // /dev/null onto any that was closed at start-up
+    // (fds::ensure_standard_fds), and never closes them.
+    unsafe { BorrowedFd::borrow_raw(fd) }
 }
 
 /// The process's environment exactly as the C runtime holds it (entries

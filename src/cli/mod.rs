@@ -34,7 +34,7 @@ mod value;
 
 pub use options::{Kind, Opt, OPTIONS};
 pub use parse::parse;
-pub use usage::{usage, version};
+pub use usage::{usage, VERSION};
 
 /// Everything pidone needs to run a program. A is how an argument is held:
 /// `OsString` by default, pidone's own argv in place when pidone runs

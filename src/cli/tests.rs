@@ -226,10 +226,11 @@ fn help_and_version_end_parsing() {
     for (args, want) in table {
         assert_eq!(run(args, &[]).as_ref(), Ok(want), "{args:?}");
     }
-    assert!(version().starts_with(&format!(
+    assert!(VERSION.starts_with(&format!(
         "pidone version {} - git.",
         env!("CARGO_PKG_VERSION")
     )));
+    assert!(VERSION.ends_with('\n') && VERSION.lines().count() == 1);
 }
 
 #[test]

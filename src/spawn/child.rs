@@ -94,7 +94,7 @@ pub fn child_side(prepared: &mut Prepared, report: &OwnedFd) -> ! {
     // Claim the terminal's foreground so Ctrl-C in `docker run -it` reaches
     // the app. ENOTTY (stdin is no terminal) is the usual case, and a
     // terminal we cannot claim is no reason not to run the app.
-    let _ = unistd::tcsetpgrp(sys::stdin(), unistd::getpgrp());
+    let _ = unistd::tcsetpgrp(sys::standard_fd(libc::STDIN_FILENO), unistd::getpgrp());
     let listen_pid = prepared.listen_pid;
     if let Some(entry) = listen_pid.and_then(|i| prepared.env.as_mut()?.get_mut(i)) {
         write_listen_pid(entry, unistd::getpid().as_raw());
