@@ -15,7 +15,9 @@ use std::process::{Command, Stdio};
 use std::thread;
 use std::time::Duration;
 
-use crate::docker_util::{self, announce, Attached, Container, PrivateDaemon, TempDir};
+use crate::docker_util::{
+    self, announce, parse_ps, Attached, Container, PrivateDaemon, Process, TempDir,
+};
 use crate::util;
 
 /// An app that says it has started, then waits with no signal handler at
@@ -140,34 +142,8 @@ fn docker_kill_delivers_usr1_hup_and_a_realtime_signal_to_the_app() {
     assert_eq!(run.container.inspect("{{.State.Running}}"), "true");
 }
 
-/// One process in a container, from a line of `testee ps`.
-#[derive(Debug)]
-struct Process {
-    pid: i32,
-    ppid: i32,
-    state: char,
-    /// Its command line, words joined by spaces (`[NAME]` for a zombie).
-    command: String,
-}
-
-/// The processes in CONTAINER, from its own /proc (`docker exec … testee
-/// ps`, which lists itself too).
 fn processes(container: &Container) -> Vec<Process> {
-    let listing = container.exec(&["testee", "ps"]);
-    listing
-        .lines()
-        .skip(1)
-        .filter_map(|line| {
-            let mut fields = line.split_whitespace();
-            let (pid, ppid, state) = (fields.next()?, fields.next()?, fields.next()?);
-            Some(Process {
-                pid: pid.parse().ok()?,
-                ppid: ppid.parse().ok()?,
-                state: state.chars().next()?,
-                command: fields.collect::<Vec<_>>().join(" "),
-            })
-        })
-        .collect()
+    parse_ps(&container.exec(&["testee", "ps"]))
 }
 
 /// How many zombies CONTAINER's /proc shows.

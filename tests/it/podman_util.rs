@@ -26,7 +26,10 @@ use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use crate::docker_util::{announce, command_exists, in_ci, run_with_deadline, unique, Recipe};
+use crate::docker_util::{
+    announce, command_exists, in_ci, parse_ps, run_with_deadline, unique, unmount_below, Process,
+    Recipe,
+};
 use crate::util::{poll_until, start_time, static_pidone, static_testee};
 
 /// How long one podman command may take (a cold vfs import on a slow disk).
@@ -261,21 +264,7 @@ impl Podman {
     /// The processes in container NAME, from its own /proc (`podman exec
     /// … testee ps`, which lists itself too).
     pub fn processes(&self, name: &str) -> Vec<Process> {
-        let listing = self.ok(["exec", name, "testee", "ps"]);
-        listing
-            .lines()
-            .skip(1)
-            .filter_map(|line| {
-                let mut fields = line.split_whitespace();
-                let (pid, ppid, state) = (fields.next()?, fields.next()?, fields.next()?);
-                Some(Process {
-                    pid: pid.parse().ok()?,
-                    ppid: ppid.parse().ok()?,
-                    state: state.chars().next()?,
-                    command: fields.collect::<Vec<_>>().join(" "),
-                })
-            })
-            .collect()
+        parse_ps(&self.ok(["exec", name, "testee", "ps"]))
     }
 }
 
@@ -291,16 +280,6 @@ impl Drop for Podman {
             remove_new_cgroups();
         }
     }
-}
-
-/// One process in a container, from a line of `testee ps`.
-#[derive(Debug)]
-pub struct Process {
-    pub pid: i32,
-    pub ppid: i32,
-    pub state: char,
-    /// Its command line, words joined by spaces (`[NAME]` for a zombie).
-    pub command: String,
 }
 
 /// A `podman` command for the private set-up in DIR. stdin is empty: a
@@ -329,21 +308,7 @@ fn teardown(dir: &Path) {
             quietly(podman_command(dir, args));
         }
     }
-    let root = dir.to_string_lossy().into_owned();
-    let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
-    let mut mounts: Vec<&str> = mountinfo
-        .lines()
-        .filter_map(|l| l.split(' ').nth(4))
-        .filter(|m| m.starts_with(&root))
-        .collect();
-    // Deepest first.
-    mounts.sort_by_key(|m| std::cmp::Reverse(m.len()));
-    for mount in mounts {
-        if let Ok(path) = std::ffi::CString::new(mount) {
-            // SAFETY: a valid NUL-terminated path.
-            unsafe { libc::umount2(path.as_ptr(), libc::MNT_DETACH) };
-        }
-    }
+    unmount_below(dir);
     let _ = std::fs::remove_dir_all(dir);
 }
 

@@ -345,3 +345,52 @@ impl Drop for TempDir {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
+
+/// One process in a container, from a line of `testee ps`.
+#[derive(Debug)]
+pub struct Process {
+    pub pid: i32,
+    pub ppid: i32,
+    pub state: char,
+    /// Its command line, words joined by spaces (`[NAME]` for a zombie).
+    pub command: String,
+}
+
+/// The processes in LISTING, the output of `testee ps` (a header line,
+/// then `PID PPID STATE COMMAND...`), as run in a container by `docker
+/// exec` or `podman exec`; it lists itself too.
+pub fn parse_ps(listing: &str) -> Vec<Process> {
+    listing
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let mut fields = line.split_whitespace();
+            let (pid, ppid, state) = (fields.next()?, fields.next()?, fields.next()?);
+            Some(Process {
+                pid: pid.parse().ok()?,
+                ppid: ppid.parse().ok()?,
+                state: state.chars().next()?,
+                command: fields.collect::<Vec<_>>().join(" "),
+            })
+        })
+        .collect()
+}
+
+/// Detaches every mount below ROOT, deepest first: what a daemon killed in
+/// a hurry (a private dockerd, a private Podman) left mounted.
+pub fn unmount_below(root: &std::path::Path) {
+    let root = root.to_string_lossy().into_owned();
+    let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+    let mut mounts: Vec<&str> = mountinfo
+        .lines()
+        .filter_map(|l| l.split(' ').nth(4))
+        .filter(|m| m.starts_with(&root))
+        .collect();
+    mounts.sort_by_key(|m| std::cmp::Reverse(m.len()));
+    for mount in mounts {
+        if let Ok(path) = std::ffi::CString::new(mount) {
+            // SAFETY: a valid NUL-terminated path.
+            unsafe { libc::umount2(path.as_ptr(), libc::MNT_DETACH) };
+        }
+    }
+}

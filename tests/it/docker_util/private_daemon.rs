@@ -116,20 +116,7 @@ impl Drop for PrivateDaemon {
             }
         }
         // Whatever is still mounted below our directory, deepest first.
-        let root = self.dir.path().to_string_lossy().into_owned();
-        let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
-        let mut mounts: Vec<&str> = mountinfo
-            .lines()
-            .filter_map(|l| l.split(' ').nth(4))
-            .filter(|m| m.starts_with(&root))
-            .collect();
-        mounts.sort_by_key(|m| std::cmp::Reverse(m.len()));
-        for mount in mounts {
-            if let Ok(path) = std::ffi::CString::new(mount) {
-                // SAFETY: a valid NUL-terminated path.
-                unsafe { libc::umount2(path.as_ptr(), libc::MNT_DETACH) };
-            }
-        }
+        super::unmount_below(self.dir.path());
         // The TempDir field, dropped next, removes the directory.
     }
 }
