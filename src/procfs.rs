@@ -46,15 +46,8 @@ pub fn numeric_entries(path: &CStr) -> Option<(Vec<i32>, i32)> {
 pub fn read_small(path: &str) -> Option<String> {
     let mut buf = [0u8; 256];
     let path = c_path(&[path], &mut buf)?;
-    let fd = nix::fcntl::open(
-        path.as_ref(),
-        OFlag::O_RDONLY | OFlag::O_CLOEXEC,
-        Mode::empty(),
-    )
-    .ok()?;
-    let mut text = Vec::with_capacity(1024);
-    read_all(&fd, &mut text)?;
-    String::from_utf8(text).ok()
+    // No buffer of the caller's: read_text goes straight to the heap.
+    read_text(&path, &mut []).map(Cow::into_owned)
 }
 
 /// Reads FD to its end onto OUT; `None` on a read error.
