@@ -166,6 +166,7 @@ impl Supervisor {
             });
         }
     }
+
     /// Where signals go: the child, or its process group with `-g`.
     fn target(&self) -> Option<(libc::pid_t, &'static str, libc::pid_t)> {
         let child = self.child?;
@@ -188,11 +189,7 @@ impl Supervisor {
             debug!("dropped {} from pid {sender} (--rewrite)", Name(signo));
             return false;
         };
-        let what = if to == signo {
-            Name(signo).to_string()
-        } else {
-            format!("{} as {}", Name(signo), Name(to))
-        };
+        let what = Rewritten(signo, to);
         match signals::send(target, to) {
             Ok(()) => debug!("forwarded {what} from pid {sender} to {whom} {child}"),
             Err(err) => warn!("failed to forward {what} to {whom} {child}: {err}"),
@@ -211,6 +208,23 @@ impl Supervisor {
         );
         if let Err(err) = signals::send(target, libc::SIGKILL) {
             warn!("failed to send SIGKILL to {whom} {child}: {err}");
+        }
+    }
+}
+
+/// A forwarded signal as the log names it: `SIGTERM`, or `SIGTERM as
+/// SIGQUIT` when `--rewrite` changed it. Formatted only if the line is
+/// logged: forwarding is the hot path, and it used to build a String for
+/// every signal, logged or not.
+struct Rewritten(i32, i32);
+
+impl std::fmt::Display for Rewritten {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Rewritten(from, to) = *self;
+        if from == to {
+            write!(f, "{}", Name(from))
+        } else {
+            write!(f, "{} as {}", Name(from), Name(to))
         }
     }
 }
