@@ -163,7 +163,7 @@ fn supervise(
 /// What pidone leaves behind on its way out, however the run ended.
 fn finish(config: &Config, ending: &Ending, tally: &Run) {
     if let Some(path) = &config.termination_log {
-        termination_log::write(path, &termination_log::line(ending));
+        out_file::write(path, &termination_log::line(ending), "termination log");
     }
     if let Some(path) = &config.report {
         out_file::write(

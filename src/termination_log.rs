@@ -2,16 +2,13 @@
 //! exited, for Kubernetes (`/dev/termination-log` shows in the pod status)
 //! and for people reading a bind-mounted file after the fact.
 //!
-//! The line is built by pure code (unit-tested); writing it is best-effort:
-//! a failure is logged, never fatal, since pidone is on its way out anyway
-//! and its exit code must not change because a file could not be written.
+//! Only the line lives here, built by pure code (unit-tested); `out_file`
+//! writes it, best-effort, as it writes the report.
 
 use crate::ending::Ending;
 use crate::exit_status::Fate;
 use crate::oom::Limit;
-use crate::out_file;
 use crate::signame::Name;
-use std::ffi::OsStr;
 
 /// The Kubernetes limit for a termination message is 4096 bytes.
 const MAX_LINE: usize = 4095;
@@ -46,11 +43,6 @@ pub fn line(ending: &Ending) -> String {
         line.truncate(end);
     }
     line
-}
-
-/// Writes LINE to PATH (see `out_file`); a failure is logged once.
-pub fn write(path: &OsStr, line: &str) {
-    out_file::write(path, line, "termination log");
 }
 
 #[cfg(test)]
