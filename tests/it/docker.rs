@@ -228,13 +228,39 @@ fn ctrl_c_in_docker_run_ti_ends_the_app_with_130() {
     assert_eq!(run.container.exit_code(), 130);
 }
 
-/// Needs issue 4: `--termination-log` and the OOM diagnosis.
+/// `--termination-log` and the OOM diagnosis, under `docker run --memory`.
+///
+/// pidone's own verdict (the warning and the termination log) comes from
+/// the cgroup's OOM counter and is checked on every attempt. Docker's
+/// `OOMKilled` comes from containerd's OOM event, which races the
+/// container's exit event (containerd #8180, #8893): seen false here in
+/// one of three full CI runs, with the hog started only after `ready`. So Docker's flag gets up to three attempts; pidone's verdict
+/// gets none.
 #[test]
 fn oom_kill_gives_137_oomkilled_and_is_named_in_the_log_and_the_termination_log() {
     let Some(docker) = docker_util::docker() else {
         return;
     };
     let image = docker.test_image();
+    let mut flags = vec![];
+    for _ in 0..3 {
+        let (flag, termination) = oom_run(&docker, &image);
+        flags.push(flag.clone());
+        if flag == "true" {
+            announce(&format!(
+                "OOM under --memory 32m: exit 137, OOMKilled true (attempts: {flags:?}), \
+                 termination log {:?}",
+                termination.trim()
+            ));
+            return;
+        }
+    }
+    panic!("Docker never recorded OOMKilled true in 3 runs: {flags:?}");
+}
+
+/// One OOM-killed run under pidone; checks pidone's verdict and returns
+/// Docker's `OOMKilled` and the termination log's text.
+fn oom_run(docker: &docker_util::Docker, image: &docker_util::Image) -> (String, String) {
     let out = TempDir::new("oom");
     let volume = format!("{}:/out", out.path().display());
     // The image's ENTRYPOINT is `/pidone --`: the option goes in through
@@ -257,7 +283,7 @@ fn oom_kill_gives_137_oomkilled_and_is_named_in_the_log_and_the_termination_log(
         "testee",
         "hog-on-usr1",
     ];
-    let mut run = docker.run_attached(&options, &image, &args);
+    let mut run = docker.run_attached(&options, image, &args);
     // Only once the container runs: containerd misses an OOM kill in a
     // container's first moments, and OOMKilled then says false (#8180).
     run.expect("ready");
@@ -265,7 +291,6 @@ fn oom_kill_gives_137_oomkilled_and_is_named_in_the_log_and_the_termination_log(
     let ended = run.finish();
     assert_eq!(ended.code, Some(137), "{ended:#?}");
     assert_eq!(run.container.exit_code(), 137);
-    assert_eq!(run.container.inspect("{{.State.OOMKilled}}"), "true");
     let warning = ended
         .stderr
         .lines()
@@ -274,10 +299,7 @@ fn oom_kill_gives_137_oomkilled_and_is_named_in_the_log_and_the_termination_log(
     let termination = std::fs::read_to_string(out.path().join("termination-log"))
         .unwrap_or_else(|e| panic!("the termination log: {e}; {ended:#?}"));
     assert!(termination.contains("OOM killer"), "{termination:?}");
-    announce(&format!(
-        "OOM under --memory 32m: exit 137, OOMKilled true, termination log {:?}",
-        termination.trim()
-    ));
+    (run.container.inspect("{{.State.OOMKilled}}"), termination)
 }
 
 /// Needs issue 4: whole-tree shutdown with `--grace` (default 2 s).
