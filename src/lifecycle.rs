@@ -109,7 +109,16 @@ fn run_parsed(mask: std::io::Result<Mask>, argv: Argv, started: Instant) -> Resu
     };
     logging::init(&config.log);
     let mut tally = Run::new(started);
-    let ending = match start(&config, argv, original_mask, &env, &mut tally) {
+    // Outlives the OOM watch, which borrows our cgroup's path from it.
+    let mut cgroup_text = oom::CgroupText::new();
+    let ending = match start(
+        &config,
+        argv,
+        original_mask,
+        &env,
+        &mut tally,
+        &mut cgroup_text,
+    ) {
         // From here on pidone must never bail out: nothing below can fail.
         Ok((supervisor, oom)) => supervise(&config, &supervisor, oom.as_ref(), &mut tally),
         Err(err) => {
@@ -130,7 +139,7 @@ fn run_parsed(mask: std::io::Result<Mask>, argv: Argv, started: Instant) -> Resu
 fn supervise(
     config: &Config,
     supervisor: &Supervisor,
-    oom: Option<&oom::Watch>,
+    oom: Option<&oom::Watch<'_>>,
     tally: &mut Run,
 ) -> Ending {
     let ending = match supervisor.run(tally) {
@@ -177,13 +186,14 @@ fn finish(config: &Config, ending: &Ending, tally: &Run) {
 /// Everything between parsing and the event loop: the signalfd, our role
 /// in the process tree, the OOM watch, and the child. Every failure here
 /// happens before the child exists.
-fn start(
+fn start<'t>(
     config: &Config,
     argv: Argv,
     original_mask: Mask,
     env: &Environment,
     tally: &mut Run,
-) -> Result<(Supervisor, Option<oom::Watch>), Error> {
+    cgroup_text: &'t mut oom::CgroupText,
+) -> Result<(Supervisor, Option<oom::Watch<'t>>), Error> {
     let setup = |what: &'static str| {
         move |cause| Error::Setup {
             what: what.into(),
@@ -212,7 +222,7 @@ fn start(
             let program = arg.as_ref();
             let identity = config.user.as_deref().map(user::resolve_here).transpose()?;
             // Read the OOM counter before the child can use any memory.
-            let oom = oom::Watch::start();
+            let oom = oom::Watch::start(cgroup_text);
             let child = spawn::spawn(&spawn::Launch {
                 program,
                 // PROGRAM ARGS... is the tail of our own argv: exec it as

@@ -7,7 +7,30 @@
 /// TEXT as a decimal number of type T: digits, optionally after a `+`, and
 /// in T's range. Negative numbers are never valid for pidone.
 pub fn parse<T: TryFrom<u64>>(text: &str) -> Option<T> {
-    text.parse::<u64>().ok().and_then(|n| T::try_from(n).ok())
+    parse_bytes(text.as_bytes()).and_then(|n| T::try_from(n).ok())
+}
+
+/// TEXT as a `u64`, exactly as `str::parse::<u64>` takes it: digits,
+/// optionally after a `+`. On bytes, so that files read on every start
+/// (the cgroup counters) need no UTF-8 check first; and std's generic
+/// parser is no longer linked at all.
+pub fn parse_bytes(text: &[u8]) -> Option<u64> {
+    let digits = match text {
+        [b'+', digits @ ..] => digits,
+        _ => text,
+    };
+    if digits.is_empty() {
+        return None;
+    }
+    let mut n: u64 = 0;
+    for &byte in digits {
+        let digit = byte.wrapping_sub(b'0');
+        if digit > 9 {
+            return None;
+        }
+        n = n.checked_mul(10)?.checked_add(u64::from(digit))?;
+    }
+    Some(n)
 }
 
 /// N in decimal, written into DIGITS (no allocation, no formatting
@@ -40,6 +63,31 @@ mod tests {
         assert_eq!(parse::<u32>("4294967295"), Some(u32::MAX));
         assert_eq!(parse::<u64>("x"), None);
         assert_eq!(parse::<u64>(""), None);
+        // Exactly what str::parse::<u64> accepts, on every edge.
+        for text in [
+            "0",
+            "+0",
+            "+",
+            "++1",
+            "+-1",
+            "-0",
+            " 1",
+            "1 ",
+            "1_0",
+            "007",
+            "１",
+            "18446744073709551615",
+            "18446744073709551616",
+            "99999999999999999999",
+            "+18446744073709551615",
+            "/",
+            ":",
+            "",
+        ] {
+            let want = text.parse::<u64>().ok();
+            assert_eq!(parse_bytes(text.as_bytes()), want, "{text:?}");
+            assert_eq!(parse::<u64>(text), want, "{text:?}");
+        }
     }
 
     #[test]

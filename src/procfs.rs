@@ -40,14 +40,14 @@ pub fn numeric_entries(path: &CStr) -> Option<(Vec<i32>, i32)> {
 }
 
 /// The text of a file that is usually small (`/proc` and cgroup files, a
-/// few hundred bytes; `/etc/passwd`), or `None`, read onto the heap.
-/// Through nix rather than `std::fs`: pidone then links no `std::fs`
-/// file code at all (about 1 KB).
+/// few hundred bytes; `/etc/passwd`), or `None` (also when it is not
+/// UTF-8), read onto the heap. Through nix rather than `std::fs`: pidone
+/// then links no `std::fs` file code at all (about 1 KB).
 pub fn read_small(path: &str) -> Option<String> {
     let mut buf = [0u8; 256];
-    let path = c_path(&[path], &mut buf)?;
-    // No buffer of the caller's: read_text goes straight to the heap.
-    read_text(&path, &mut []).map(Cow::into_owned)
+    let path = c_path(&[path.as_bytes()], &mut buf)?;
+    // No buffer of the caller's: read_bytes goes straight to the heap.
+    String::from_utf8(read_bytes(&path, &mut [])?.into_owned()).ok()
 }
 
 /// Reads FD to its end onto OUT; `None` on a read error.
@@ -65,24 +65,36 @@ fn read_all(fd: &OwnedFd, out: &mut Vec<u8>) -> Option<()> {
 
 /// PARTS joined into one NUL-terminated path: in BUF when it fits (always,
 /// for the paths pidone reads on every start), else on the heap. `None`
-/// when a part holds a NUL byte, which no path can.
-pub fn c_path<'b>(parts: &[&str], buf: &'b mut [u8]) -> Option<Cow<'b, CStr>> {
+/// when a part holds a NUL byte, which no path can. Bytes, not `str`: the
+/// cgroup paths come straight from files, and nothing here needs UTF-8.
+pub fn c_path<'b>(parts: &[&[u8]], buf: &'b mut [u8]) -> Option<Cow<'b, CStr>> {
+    // Plain copies as long as they fit, no iterator chain, and no call to
+    // copy a separator's one byte, or nothing.
     let mut len = 0;
-    for part in parts.iter().map(|p| p.as_bytes()).chain([&b"\0"[..]]) {
-        let Some(room) = buf.get_mut(len..len + part.len()) else {
-            return CString::new(parts.concat()).ok().map(Cow::Owned);
-        };
-        room.copy_from_slice(part);
-        len += part.len();
+    for part in parts {
+        let end = len + part.len();
+        match (part, buf.get_mut(len..end)) {
+            ([], _) => {}
+            ([byte], Some([slot])) => *slot = *byte,
+            (_, Some(room)) => room.copy_from_slice(part),
+            (_, None) => return CString::new(parts.concat()).ok().map(Cow::Owned),
+        }
+        len = end;
     }
-    let bytes = buf.get(..len)?;
-    CStr::from_bytes_with_nul(bytes).ok().map(Cow::Borrowed)
+    match buf.get_mut(len) {
+        Some(nul) => *nul = 0,
+        None => return CString::new(parts.concat()).ok().map(Cow::Owned),
+    }
+    CStr::from_bytes_with_nul(buf.get(..=len)?)
+        .ok()
+        .map(Cow::Borrowed)
 }
 
-/// The text of file PATH: read into BUF when it fits (a `/proc` or cgroup
-/// file of a few lines: no allocation), else read on onto the heap. `None`
-/// when it cannot be opened or read, or is not UTF-8.
-pub fn read_text<'b>(path: &CStr, buf: &'b mut [u8]) -> Option<Cow<'b, str>> {
+/// The bytes of file PATH: read into BUF when they fit (a `/proc` or
+/// cgroup file of a few lines: no allocation), else read on onto the heap.
+/// `None` when it cannot be opened or read. Not checked for UTF-8: the
+/// parsers on the start path work on bytes, and checking costs.
+pub fn read_bytes<'b>(path: &CStr, buf: &'b mut [u8]) -> Option<Cow<'b, [u8]>> {
     let flags = OFlag::O_RDONLY | OFlag::O_CLOEXEC;
     let fd = nix::fcntl::open(path, flags, Mode::empty()).ok()?;
     let mut len = 0;
@@ -92,7 +104,7 @@ pub fn read_text<'b>(path: &CStr, buf: &'b mut [u8]) -> Option<Cow<'b, str>> {
             // Full: there may be more. Go on from here on the heap.
             let mut all = buf.to_vec();
             read_all(&fd, &mut all)?;
-            return String::from_utf8(all).ok().map(Cow::Owned);
+            return Some(Cow::Owned(all));
         }
         match nix::unistd::read(&fd, free) {
             Ok(0) => break,
@@ -101,8 +113,7 @@ pub fn read_text<'b>(path: &CStr, buf: &'b mut [u8]) -> Option<Cow<'b, str>> {
             Err(_) => return None,
         }
     }
-    let text = std::str::from_utf8(buf.get(..len)?).ok()?;
-    Some(Cow::Borrowed(text))
+    buf.get(..len).map(Cow::Borrowed)
 }
 
 /// Whether PATH names a directory (following symlinks, as `stat` does).
@@ -132,13 +143,17 @@ mod tests {
     #[test]
     fn joins_paths_in_the_buffer_or_on_the_heap() {
         let mut small = [0u8; 8];
-        let joined = c_path(&["/a", "/", "b"], &mut small).unwrap();
+        let joined = c_path(&[b"/a", b"/", b"b"], &mut small).unwrap();
         assert!(matches!(joined, Cow::Borrowed(_)));
         assert_eq!(joined.to_bytes(), b"/a/b");
-        let long = c_path(&["/sys/fs/cgroup", "/", "memory.events"], &mut small).unwrap();
+        let long = c_path(&[b"/sys/fs/cgroup", b"/", b"memory.events"], &mut small).unwrap();
         assert!(matches!(long, Cow::Owned(_)));
         assert_eq!(long.to_bytes(), b"/sys/fs/cgroup/memory.events");
-        assert!(c_path(&["a\0b"], &mut small).is_none());
+        assert!(c_path(&[b"a\0b"], &mut small).is_none());
+        // Exactly full: the NUL does not fit, so the heap.
+        let full = c_path(&[b"/1234567"], &mut small).unwrap();
+        assert!(matches!(full, Cow::Owned(_)));
+        assert_eq!(full.to_bytes(), b"/1234567");
     }
 
     #[test]
@@ -148,15 +163,16 @@ mod tests {
         std::fs::write(&path, &text).unwrap();
         let c = CString::new(path.to_str().unwrap()).unwrap();
         let mut big = [0u8; 1024];
-        let read = read_text(&c, &mut big).unwrap();
+        let read = read_bytes(&c, &mut big).unwrap();
         assert!(matches!(read, Cow::Borrowed(_)));
-        assert_eq!(read, text);
+        assert_eq!(&*read, text.as_bytes());
         let mut small = [0u8; 16];
-        let read = read_text(&c, &mut small).unwrap();
+        let read = read_bytes(&c, &mut small).unwrap();
         assert!(matches!(read, Cow::Owned(_)));
-        assert_eq!(read, text);
+        assert_eq!(&*read, text.as_bytes());
+        assert_eq!(read_small(path.to_str().unwrap()).as_deref(), Some(&*text));
         std::fs::remove_file(&path).unwrap();
-        assert!(read_text(&c, &mut small).is_none());
+        assert!(read_bytes(&c, &mut small).is_none());
         assert!(is_dir(c"/proc") && !is_dir(c"/proc/self/stat"));
     }
 
