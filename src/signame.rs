@@ -35,7 +35,9 @@ fn alias(name: &str) -> Option<i32> {
 
 /// The name of standard signal N (1–31).
 fn standard(n: i32) -> Option<&'static str> {
-    STANDARD.split(' ').nth(usize::try_from(n).ok()?.checked_sub(1)?)
+    STANDARD
+        .split(' ')
+        .nth(usize::try_from(n).ok()?.checked_sub(1)?)
 }
 
 /// Parses a signal given by a person: a number 1–64 or a name, with or
