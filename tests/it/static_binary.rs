@@ -2,44 +2,17 @@
 //! gives a statically linked, position-independent binary within the size
 //! budget (480 KiB stripped; std's own floor is about 365 KB).
 //!
-//! Built into its own target directory so it never waits on the lock of the
-//! `cargo test` that runs us.
-
-use std::path::Path;
-use std::process::Command;
+//! Built into its own target directory (`util::static_build`) so
+//! it never waits on the lock of the `cargo test` that runs us.
 
 /// The size budget in bytes: 480 KiB (docs/benchmarks.md, "Binary size").
 const BUDGET: u64 = 491_520;
 
 #[test]
 fn release_build_is_static_pie_and_small() {
-    // PIDONE_STATIC_FALLBACK=1 (set by .ci/run only when the musl target
-    // cannot be installed): a static glibc build instead, said loudly there.
-    let fallback = std::env::var_os("PIDONE_STATIC_FALLBACK").is_some();
-    let target = if fallback {
-        "x86_64-unknown-linux-gnu"
-    } else {
-        "x86_64-unknown-linux-musl"
-    };
-    let target_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("release-check");
-    let mut cargo = Command::new(env!("CARGO"));
-    cargo
-        .args([
-            "build",
-            "--release",
-            "--quiet",
-            "--target",
-            target,
-            "--target-dir",
-        ])
-        .arg(&target_dir)
-        .current_dir(env!("CARGO_MANIFEST_DIR"));
-    if fallback {
-        cargo.env("RUSTFLAGS", "-C target-feature=+crt-static");
-    }
-    let status = cargo.status().expect("run cargo build");
-    assert!(status.success(), "release build for {target} failed");
-    let binary = target_dir.join(target).join("release/pidone");
+    // The same build the Docker images use (util::binaries): the musl
+    // target, or the static glibc fallback `.ci/run` announces.
+    let binary = crate::util::static_build(["--bin", "pidone"], "pidone");
     let bytes = std::fs::read(&binary).expect("read the release binary");
     let elf = Elf(&bytes);
     assert_eq!(&bytes[..4], b"\x7fELF", "not an ELF file");

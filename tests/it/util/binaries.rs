@@ -186,7 +186,7 @@ fn static_target() -> (&'static str, bool) {
 /// static_binary test (so it never waits on the lock of the `cargo test`
 /// running us, and is built only once); returns the binary's path below
 /// `<target>/release/`.
-fn static_build(what: [&str; 2], below: &str) -> PathBuf {
+pub fn static_build(what: [&str; 2], below: &str) -> PathBuf {
     let (target, fallback) = static_target();
     let target_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("release-check");
     let mut cargo = Command::new(env!("CARGO"));

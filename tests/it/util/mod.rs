@@ -21,7 +21,7 @@ mod run;
 
 use std::time::{Duration, Instant};
 
-pub use binaries::{pidone, static_graceful, static_pidone, static_testee, testee};
+pub use binaries::{pidone, static_build, static_graceful, static_pidone, static_testee, testee};
 pub use captured::{wait_output, Captured};
 pub use procfs::{children, descendants, exe, start_time, stat, status_number, zombies_of};
 pub use run::{matrix, Finished, Init, Log, Mode, Run, LOGS};
