@@ -413,9 +413,7 @@ fn regression_a_termination_log_fifo_without_a_reader_never_hangs_pidone() {
     // SIGKILL that finally did (137 instead of the child's code).
     for (mode, log) in matrix() {
         let fifo = scratch_file("termination-fifo");
-        let path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
-        // SAFETY: a valid NUL-terminated path.
-        assert_eq!(unsafe { libc::mkfifo(path.as_ptr(), 0o600) }, 0);
+        util::mkfifo(&fifo);
         let out = Run::new(mode, log)
             .args(["--termination-log".as_ref(), fifo.as_os_str()])
             .testee(&["exit", "4"])

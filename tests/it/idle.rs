@@ -38,11 +38,7 @@ fn idle_pidone_never_wakes_up() {
         let pid = init.pid();
         // "ready" comes from the child, so pidone has spawned it; wait until
         // pidone itself is asleep in its read.
-        util::poll(&format!("{mode:?} {log:?}"), "pidone asleep", || {
-            util::stat(pid)
-                .is_some_and(|s| s.state == 'S')
-                .then_some(())
-        });
+        util::wait_asleep(&format!("{mode:?} {log:?}"), pid);
         before.push((pid, util::status_number(pid, "voluntary_ctxt_switches")));
     }
     // The measurement window itself, not a wait for something to happen.

@@ -68,9 +68,7 @@ fn start_with_pipe(mode: Mode, log: Log, args: &[&str]) -> (std::process::Child,
     static COUNT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let n = COUNT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let fifo = std::env::temp_dir().join(format!("pidone-fifo-{}-{n}", std::process::id()));
-    let path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
-    // SAFETY: path is a valid C string.
-    assert_eq!(unsafe { libc::mkfifo(path.as_ptr(), 0o600) }, 0);
+    util::mkfifo(&fifo);
     let mut command = match mode {
         Mode::Pid1 => {
             let mut c = Command::new("unshare");

@@ -13,11 +13,7 @@ fn pause_ends_with_0_on_term_and_int() {
             for (flag, sig) in [("--pause", libc::SIGTERM), ("-P", libc::SIGINT)] {
                 let init = Run::new(mode, log).args([flag]).start();
                 let pid = init.pid();
-                util::poll("pause", "pidone asleep", || {
-                    util::stat(pid)
-                        .is_some_and(|s| s.state == 'S')
-                        .then_some(())
-                });
+                util::wait_asleep("pause", pid);
                 // Other signals are logged and ignored.
                 init.signal(libc::SIGHUP);
                 init.signal(libc::SIGUSR1);

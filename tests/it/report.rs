@@ -411,11 +411,7 @@ fn pause_reports_no_child_and_the_stop_that_ended_it() {
         let path = scratch("json");
         let init = reporting(Run::new(mode, log).args(["--pause"]), &path).start();
         let pid = init.pid();
-        util::poll("pause", "pidone asleep", || {
-            util::stat(pid)
-                .is_some_and(|s| s.state == 'S')
-                .then_some(())
-        });
+        util::wait_asleep("pause", pid);
         init.signal(libc::SIGTERM);
         let r = read(init.finish(), &path);
         r.out.assert_code(0);
@@ -454,9 +450,7 @@ fn assert_one_warning(out: &Finished, code: i32, path: &Path) {
 fn a_fifo_nobody_reads_neither_hangs_pidone_nor_changes_its_exit_code() {
     for (mode, log) in matrix() {
         let fifo = scratch("fifo");
-        let c_path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
-        // SAFETY: a valid C string; mkfifo has no other preconditions.
-        assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+        util::mkfifo(&fifo);
         // finish() fails the test if pidone hangs past the deadline.
         let out = reporting(Run::new(mode, log), &fifo)
             .testee(&["exit", "3"])

@@ -23,7 +23,9 @@ use std::time::{Duration, Instant};
 
 pub use binaries::{pidone, static_build, static_graceful, static_pidone, static_testee, testee};
 pub use captured::{wait_output, Captured};
-pub use procfs::{children, descendants, exe, start_time, stat, status_number, zombies_of};
+pub use procfs::{
+    children, descendants, exe, start_time, stat, status_number, wait_asleep, zombies_of,
+};
 pub use run::{matrix, Finished, Init, Log, Mode, Run, LOGS};
 
 /// How long any single expected event may take before the test fails.
@@ -47,6 +49,15 @@ pub fn poll_until<T>(deadline: Instant, mut check: impl FnMut() -> Option<T>) ->
         }
         std::thread::sleep(POLL_STEP);
     }
+}
+
+/// Makes a FIFO at PATH (mode 0600), failing the test if it cannot.
+pub fn mkfifo(path: &std::path::Path) {
+    use std::os::unix::ffi::OsStrExt;
+    let c_path = std::ffi::CString::new(path.as_os_str().as_bytes()).unwrap();
+    // SAFETY: a valid NUL-terminated path; mkfifo has no other preconditions.
+    let made = unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) };
+    assert_eq!(made, 0, "mkfifo {path:?}");
 }
 
 /// [`poll_until`] with the usual [`DEADLINE`], failing the test naming

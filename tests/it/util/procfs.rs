@@ -107,3 +107,12 @@ pub fn start_time(pid: u32) -> Option<u64> {
         .parse()
         .ok()
 }
+
+/// Waits (bounded, failing the test after the usual deadline) until PID is
+/// asleep (state `S`): for pidone, blocked in its read of the signalfd, so
+/// a signal sent now goes through the loop rather than start-up.
+pub fn wait_asleep(context: &str, pid: i32) {
+    super::poll(context, "pidone asleep", || {
+        stat(pid).is_some_and(|s| s.state == 'S').then_some(())
+    });
+}
