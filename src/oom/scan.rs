@@ -3,8 +3,9 @@
 //! and the numbers in `key value` lines. Pure: never reads a file itself.
 //!
 //! On bytes, not `str`: checking whole files for UTF-8 costs, and nothing
-//! here needs it. Plain loops rather than iterator adaptors (opt-level "z"
-//! leaves those as calls per byte and per field), and a word at a time
+//! here needs it. Plain loops rather than iterator adaptors (opt-level "z",
+//! which the 386 build still uses, leaves those as calls per byte and per
+//! field), and a word at a time
 //! where the distances are long, because callgrind counts every
 //! instruction of pidone's start and this code used to be a quarter of it.
 
