@@ -86,6 +86,7 @@ mod user;
 pub use lifecycle::{report_panic, run};
 pub use sys::Argv;
 
-/// Out of memory means one line and exit 125 (see `allocator`).
+/// A start-up arena before the system allocator, and out of memory as one
+/// line and exit 125 (see `allocator`).
 #[global_allocator]
-static ALLOCATOR: allocator::ExitOnOom = allocator::ExitOnOom;
+static ALLOCATOR: allocator::ExitOnOom = allocator::ExitOnOom::new();

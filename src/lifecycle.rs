@@ -41,9 +41,13 @@ pub fn run(argv: Argv) -> u8 {
     match run_parsed(mask, argv, started) {
         Ok(code) => code,
         Err(err) => {
-            // Exactly one line. Writing may fail (stderr closed): ignore it,
-            // the exit code still tells.
-            let _ = writeln!(std::io::stderr(), "pidone: {err}");
+            // Exactly one line, built before any of it is written: a
+            // message formatted piece by piece onto stderr once wrote
+            // "pidone: " and then ran out of memory, and the allocator's
+            // own line followed on the same line. Writing may fail (stderr
+            // closed): ignore it, the exit code still tells.
+            let line = format!("pidone: {err}\n");
+            let _ = std::io::stderr().write_all(line.as_bytes());
             err.exit_code()
         }
     }

@@ -167,6 +167,18 @@ pub fn exec(argv: &[*const c_char], envp: Option<&[*const c_char]>) -> io::Error
     io::Error::last_os_error()
 }
 
+/// Returns PTR, a block of the C allocator (`malloc`), to it. Raw: the
+/// global allocator's free takes no size, so that the many places that
+/// free need not compute one, and std's `System.dealloc` asks for the
+/// block's layout.
+///
+/// # Safety
+/// PTR must come from the C allocator and not be freed yet.
+pub unsafe fn free(ptr: *mut u8) {
+    // SAFETY: the caller's promise: a live block of the C allocator.
+    unsafe { libc::free(ptr.cast()) }
+}
+
 /// Ends the process at once with CODE, running no destructors, atexit
 /// handlers or stdio flushes. Raw: nix has no `_exit`, and std's `exit`
 /// is not async-signal-safe (the child of a fork must not run it).
