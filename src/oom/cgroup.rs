@@ -66,12 +66,14 @@ impl Dir<'_> {
 
 /// Finds our memory cgroup's directory, and whether it is cgroup v2, from
 /// the bytes of `/proc/self/cgroup` and (only when the hierarchy is not
-/// mounted where every runtime mounts it) `/proc/self/mountinfo`. IS_DIR
-/// says whether a directory exists.
+/// mounted where every runtime mounts it) `/proc/self/mountinfo`.
+/// IS_OURS says whether a candidate directory exists (and is given whether
+/// the hierarchy is cgroup v2, so that it can probe with the counter file
+/// it will read anyway).
 pub fn locate<'t>(
     cgroup: &'t [u8],
     mountinfo: impl FnOnce() -> String,
-    mut is_dir: impl FnMut(&Dir<'_>) -> bool,
+    mut is_ours: impl FnMut(&Dir<'_>, bool) -> bool,
 ) -> Option<(Dir<'t>, bool)> {
     let (path, v2) = cgroup_path(cgroup)?;
     // Where Docker, Podman, Kubernetes and systemd mount it, with the
@@ -89,14 +91,14 @@ pub fn locate<'t>(
         // Below a root of "/": what trimming the slashes leaves.
         below: Cow::Borrowed(trim_slashes(path)),
     };
-    if !dir.below.is_empty() && is_dir(&dir) {
+    if !dir.below.is_empty() && is_ours(&dir, v2) {
         return Some((dir, v2));
     }
     // A mount point that is our cgroup although PATH is not "/": Docker on
     // cgroup v1 with the host's cgroup namespace mounts our cgroup itself
     // there (its root is PATH). Either way the mount point is the answer.
     dir.below = Cow::Borrowed(&[]);
-    if is_dir(&dir) {
+    if is_ours(&dir, v2) {
         return Some((dir, v2));
     }
     // Mounted elsewhere: reading and parsing mountinfo on every start cost
@@ -110,7 +112,7 @@ pub fn locate<'t>(
         _ => path,
     };
     dir.below = Cow::Borrowed(trim_slashes(below));
-    if !dir.below.is_empty() && !is_dir(&dir) {
+    if !dir.below.is_empty() && !is_ours(&dir, v2) {
         dir.below = Cow::Borrowed(&[]);
     }
     Some((dir, v2))
@@ -243,7 +245,7 @@ mod tests {
         mountinfo: impl FnOnce() -> String,
         exists: impl Fn(&str) -> bool,
     ) -> Option<(String, bool)> {
-        let exists = |dir: &Dir<'_>| exists(&shown(dir));
+        let exists = |dir: &Dir<'_>, _v2: bool| exists(&shown(dir));
         let found = locate(cgroup.as_bytes(), mountinfo, exists);
         found.map(|(dir, v2)| (shown(&dir), v2))
     }

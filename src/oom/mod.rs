@@ -72,12 +72,17 @@ impl Counter {
     /// The OOM kill count in directory DIR now, if readable (see
     /// [`read_in`] for SCRATCH).
     fn count(self, dir: &Dir<'_>, scratch: &mut [u8]) -> Option<u64> {
+        self.read(dir, scratch).flatten()
+    }
+
+    /// The counter's file in DIR read now: `None` when it cannot be read,
+    /// `Some(None)` when it holds no count (see [`read_in`] for SCRATCH).
+    fn read(self, dir: &Dir<'_>, scratch: &mut [u8]) -> Option<Option<u64>> {
         let (file, key, _) = self.files();
         read_in(dir, file, scratch, |text| match key {
             Some(key) => parse_keyed(text, key.as_bytes()),
             None => number(text),
         })
-        .flatten()
     }
 }
 
@@ -144,12 +149,27 @@ impl<'t> Watch<'t> {
             None => Err(None),
         };
         let (cgroup, scratch) = text.0.split_at_mut(*read.as_ref().unwrap_or(&0));
-        let mut is_dir = |dir: &Dir<'_>| dir.path(b"", scratch).is_some_and(|p| procfs::is_dir(&p));
+        // A candidate directory is probed with the counter file read
+        // anyway (memory.events on v2, memory.oom_control on v1): readable,
+        // it is both the proof and the count at start, where a stat of the
+        // directory and then the read cost 475 instructions more. Only an
+        // unreadable counter falls back to the stat (a v2 cgroup without
+        // the memory controller has no memory.events, yet it is ours).
+        let mut probed: Option<Option<u64>> = None;
+        let mut is_ours = |dir: &Dir<'_>, v2: bool| {
+            let first = if v2 {
+                Counter::Events
+            } else {
+                Counter::OomControl
+            };
+            probed = first.read(dir, scratch);
+            probed.is_some() || dir.path(b"", scratch).is_some_and(|p| procfs::is_dir(&p))
+        };
         let found = match &read {
-            Ok(_) => locate(cgroup, mountinfo, &mut is_dir),
+            Ok(_) => locate(cgroup, mountinfo, &mut is_ours),
             // Longer than TEXT: the directory keeps its own copy.
             Err(Some(cgroup)) => {
-                locate(cgroup, mountinfo, &mut is_dir).map(|(dir, v2)| (dir.into_owned(), v2))
+                locate(cgroup, mountinfo, &mut is_ours).map(|(dir, v2)| (dir.into_owned(), v2))
             }
             Err(None) => None,
         };
@@ -159,15 +179,24 @@ impl<'t> Watch<'t> {
                 before: None,
             };
         };
-        // Kernels before 4.13 have no oom_kill count in cgroup v1. Read
-        // memory.oom_control once: it is both the test and the count.
-        let v1_count = if v2 {
-            None
-        } else {
-            Counter::OomControl.count(&dir, scratch)
-        };
+        // The probe's read belongs to DIR: locate returns (or keeps) the
+        // directory of the last probe that said yes, right after it.
+        let first = probed.or_else(|| {
+            let counter = if v2 {
+                Counter::Events
+            } else {
+                Counter::OomControl
+            };
+            counter.read(&dir, scratch)
+        });
+        // Kernels before 4.13 have no oom_kill count in cgroup v1:
+        // memory.oom_control is both the test and the count.
+        let v1_count = if v2 { None } else { first.flatten() };
         let counter = Counter::new(v2, v1_count.is_some());
-        let before = v1_count.or_else(|| counter.count(&dir, scratch));
+        let before = match counter {
+            Counter::Failcnt => counter.count(&dir, scratch),
+            Counter::Events | Counter::OomControl => first.flatten(),
+        };
         Watch {
             cgroup: Some((dir, counter)),
             before,
