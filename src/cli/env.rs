@@ -11,7 +11,8 @@
 
 use std::ffi::OsString;
 
-use super::options::{Kind, Opt, OPTIONS};
+use super::options::Kind;
+use super::packed::{Opt, OPTIONS};
 use super::parse::Decided;
 use super::store::{store, Parsed};
 use super::value::Value;
@@ -26,7 +27,7 @@ pub fn fill<A>(
 ) -> Result<(), UsageError> {
     for (row, opt) in OPTIONS.iter().enumerate() {
         // Options sharing a setting (-v, -q) share its variables: look once.
-        if opt.env.is_empty() || !decided.insert(row) {
+        if opt.env().len() == 0 || !decided.insert(row) {
             continue;
         }
         if let Some((var, raw)) = deciding_variable(opt, env) {
@@ -36,7 +37,7 @@ pub fn fill<A>(
                 raw: &raw,
             };
             // Variables never end parsing (only --help and the like do).
-            store(parsed, opt, value)?;
+            store(parsed, row, value)?;
         }
     }
     Ok(())
@@ -47,7 +48,7 @@ fn deciding_variable(
     opt: &Opt,
     env: &impl Fn(&str) -> Option<OsString>,
 ) -> Option<(&'static str, OsString)> {
-    opt.env.iter().find_map(|&var| {
+    opt.env().find_map(|var| {
         let value = env(var)?;
         let set = !value.is_empty() || (opt.kind == Kind::Switch && var.starts_with("TINI_"));
         set.then_some((var, value))

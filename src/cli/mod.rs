@@ -1,9 +1,11 @@
 //! The command line and the environment, turned into an [`Action`].
 //!
-//! Every option is declared once, in [`options::OPTIONS`]; the rest reads
-//! that table:
+//! Every option is declared once, in `options::ROWS`; the rest reads
+//! that table, as [`OPTIONS`]:
 //!
 //! - `options.rs`: THE table (names, value kind, variables, help text);
+//! - `packed.rs`: the table packed at compile time into pointer-free rows
+//!   (nothing to relocate at start-up), and the look-ups by name;
 //! - `parse.rs`: the walk over argv, up to the program and never past it;
 //! - `env.rs`: precedence, flag > `PIDONE_*` > `TINI_*`, empty = unset;
 //! - `value.rs`: reading one value as its kind, and every bad-value message;
@@ -25,6 +27,7 @@ use crate::rewrite::Rewrite;
 
 mod env;
 pub mod options;
+mod packed;
 mod parse;
 mod store;
 #[cfg(test)]
@@ -32,7 +35,8 @@ mod tests;
 mod usage;
 mod value;
 
-pub use options::{Kind, Opt, OPTIONS};
+pub use options::Kind;
+pub use packed::{Opt, Vars, OPTIONS};
 pub use parse::parse;
 pub use usage::{usage, VERSION};
 

@@ -10,7 +10,7 @@
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 
-use super::options::{self, Opt};
+use super::packed::{self, Opt};
 use super::store::{store, Parsed};
 use super::value::Value;
 use super::{env, Action, Config};
@@ -37,7 +37,7 @@ pub fn parse<A: AsRef<OsStr> + Clone>(
         decided.insert(row);
         store(
             parsed,
-            opt,
+            row,
             Value {
                 opt,
                 var: None,
@@ -68,7 +68,7 @@ pub fn parse<A: AsRef<OsStr> + Clone>(
             // the next argument.
             let mut letters = cluster;
             while let Some((&letter, after)) = letters.split_first() {
-                let found = options::by_short(letter).ok_or_else(|| unknown_short(letters))?;
+                let found = packed::by_short(letter).ok_or_else(|| unknown_short(letters))?;
                 let opt = found.1;
                 letters = after;
                 let raw = match opt.kind {
@@ -88,7 +88,7 @@ pub fn parse<A: AsRef<OsStr> + Clone>(
         };
         let found = std::str::from_utf8(name)
             .ok()
-            .and_then(options::by_long)
+            .and_then(packed::by_long)
             .ok_or_else(|| {
                 // `--=x` has an empty name: show what was given, not `--`.
                 let shown = match name {
@@ -103,7 +103,7 @@ pub fn parse<A: AsRef<OsStr> + Clone>(
             (false, Some(_)) => {
                 return Err(UsageError(format!(
                     "option '--{}' takes no value",
-                    opt.long
+                    opt.long()
                 )))
             }
             (true, Some(value)) => value.as_os_str(),
@@ -156,7 +156,7 @@ fn unknown_short(letters: &[u8]) -> UsageError {
     UsageError(format!("unknown option '-{shown}'"))
 }
 
-/// The settings decided so far, as bits by [`options::SETTING`]: a flag
+/// The settings decided so far, as bits by [`packed::SETTING`]: a flag
 /// decides its setting, and the environment is read once per setting.
 #[derive(Default)]
 pub struct Decided(u64);
@@ -165,7 +165,7 @@ impl Decided {
     /// Marks the setting of OPTIONS row ROW as decided; returns whether it
     /// was not yet.
     pub fn insert(&mut self, row: usize) -> bool {
-        let setting = options::SETTING.get(row).copied().unwrap_or(row);
+        let setting = packed::SETTING.get(row).copied().unwrap_or(row);
         let bit = 1u64.checked_shl(u32::try_from(setting).unwrap_or(u32::MAX));
         let bit = bit.unwrap_or(0);
         let new = self.0 & bit == 0;
@@ -181,5 +181,5 @@ fn next_value<'a, A: AsRef<OsStr>>(
 ) -> Result<&'a OsStr, UsageError> {
     rest.next()
         .map(AsRef::as_ref)
-        .ok_or_else(|| UsageError(format!("option '--{}' needs a value", opt.long)))
+        .ok_or_else(|| UsageError(format!("option '--{}' needs a value", opt.long())))
 }
