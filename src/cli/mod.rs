@@ -12,9 +12,10 @@
 //! - `store.rs`: one match arm per option, storing its value in [`Config`];
 //! - `usage.rs`: `--help`, generated from the table, and `--version`.
 //!
-//! Pure, all of it: no syscalls, and the environment comes in as a lookup
-//! function, so every rule is unit-tested with tables (`tests.rs`) and by
-//! the property test in `tests/it/cli_props.rs`.
+//! Pure, all of it: no syscalls, and the environment comes in from outside
+//! as [`Lookup`] (a lookup function will do), so every rule is
+//! unit-tested with tables (`tests.rs`) and by the property test in
+//! `tests/it/cli_props.rs`.
 
 use std::ffi::OsString;
 use std::time::Duration;
@@ -35,6 +36,7 @@ mod tests;
 mod usage;
 mod value;
 
+pub use env::Lookup;
 pub use options::Kind;
 pub use packed::{Opt, Vars, OPTIONS};
 pub use parse::parse;

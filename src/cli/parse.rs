@@ -2,29 +2,32 @@
 //! `-sgw`, glued values `-e143`, `--opt=value`), then `--` or the program,
 //! after which nothing is parsed.
 //!
-//! Pure: no syscalls; the environment comes in as a lookup function and is
-//! consulted only after the walk, for what no flag decided (see `env`). It
+//! Pure: no syscalls; the environment comes in from outside (a lookup
+//! function, see `env::Lookup`) and is consulted only after the walk,
+//! for what no flag decided (see `env`). It
 //! must never look past the program name: everything after it belongs to
 //! the app, untouched, even when it looks like an option or is not UTF-8.
 
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 
+use super::env::{self, Lookup};
 use super::packed::{self, Opt};
 use super::store::{store, Parsed};
 use super::value::Value;
-use super::{env, Action, Config};
+use super::{Action, Config};
 use crate::error::UsageError;
 
 /// Parses pidone's arguments (without argv\[0\]) and environment.
 ///
-/// `env` looks a variable up; it is called only for settings no flag made.
+/// `env` looks a variable up (a closure will do); it is called only for
+/// settings no flag made, and not at all when it says none is set.
 /// The arguments are anything that reads as an `OsStr`: pidone hands in
 /// its argv as the C runtime holds it (nothing copied), tests `OsString`s.
 /// The program and its arguments come back as they went in.
 pub fn parse<A: AsRef<OsStr> + Clone>(
     args: &[A],
-    env: impl Fn(&str) -> Option<std::ffi::OsString>,
+    env: impl Lookup,
 ) -> Result<Action<A>, UsageError> {
     let mut parsed = Parsed {
         config: Config::default(),

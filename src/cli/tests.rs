@@ -36,7 +36,7 @@ fn run(args: &[&str], env: &[(&str, &str)]) -> Result<Action, UsageError> {
         .iter()
         .map(|(k, v)| (k.to_string(), OsString::from(v)))
         .collect();
-    parse(&os(args), |name| {
+    parse(&os(args), |name: &str| {
         env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
     })
 }
@@ -416,7 +416,7 @@ fn the_table_is_consistent_and_every_row_has_a_handler() {
                 args.push("prog".into());
             }
             let args: Vec<OsString> = args.iter().map(OsString::from).collect();
-            let result = parse(&args, |_| None);
+            let result = parse(&args, |_: &str| None);
             assert!(result.is_ok(), "{args:?}: {result:?}");
         }
     }

@@ -227,7 +227,7 @@ fn environment() -> impl Strategy<Value = Env> {
 
 /// Parses ARGS with ENV as pidone would.
 fn parse(args: &[OsString], env: &Env) -> Result<Action, UsageError> {
-    cli::parse(args, |name| {
+    cli::parse(args, |name: &str| {
         env.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone())
     })
 }
