@@ -13,7 +13,7 @@
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
 
-use crate::sys;
+use crate::{cli, sys};
 
 /// The variables pidone reads, as found at start-up.
 #[derive(Debug, Default)]
@@ -68,6 +68,20 @@ impl Environment {
     }
 }
 
+/// What `cli::parse` reads. Having kept the few candidates already, the
+/// environment can say at once that none of pidone's variables is set, so
+/// the parser skips its walk over every option's variables.
+impl cli::Lookup for &Environment {
+    fn var(&self, name: &str) -> Option<OsString> {
+        self.lookup(name)
+    }
+
+    fn none_set(&self) -> bool {
+        // LISTEN_PID is kept for the child, not for the parser.
+        self.vars.iter().all(|(name, _)| *name == b"LISTEN_PID")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -91,5 +105,22 @@ mod tests {
         assert_eq!(env.lookup("PATH"), None);
         assert_eq!(env.lookup("RUST_LOG"), None);
         assert!(env.has_home && !env.has_user);
+    }
+
+    #[test]
+    fn says_none_is_set_only_when_no_pidone_or_tini_variable_is() {
+        use crate::cli::Lookup;
+        let table: &[(&[&'static [u8]], bool)] = &[
+            (&[], true),
+            (&[b"PATH=/bin", b"HOME=/root"], true),
+            (&[b"LISTEN_PID=7", b"LISTEN_FDS=1"], true),
+            (&[b"PIDONE_GRACE="], false),
+            (&[b"TINI_SUBREAPER="], false),
+            (&[b"LISTEN_PID=7", b"PIDONE_NOT_AN_OPTION=1"], false),
+        ];
+        for (entries, none) in table {
+            let env = Environment::from_entries(entries.iter().copied());
+            assert_eq!((&env).none_set(), *none, "{entries:?}");
+        }
     }
 }

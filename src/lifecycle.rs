@@ -99,7 +99,7 @@ fn run_parsed(mask: std::io::Result<Mask>, argv: Argv, started: Instant) -> Resu
         cause,
     })?;
     let env = Environment::read();
-    let config = match cli::parse(argv.args(), |name| env.lookup(name))? {
+    let config = match cli::parse(argv.args(), &env)? {
         // The files written on exit are named relative to where pidone
         // started, which it leaves once the child runs.
         Action::Run(mut config) => {

@@ -1,18 +1,21 @@
 //! The command line and the environment, turned into an [`Action`].
 //!
-//! Every option is declared once, in [`options::OPTIONS`]; the rest reads
-//! that table:
+//! Every option is declared once, in `options::ROWS`; the rest reads
+//! that table, as [`OPTIONS`]:
 //!
 //! - `options.rs`: THE table (names, value kind, variables, help text);
+//! - `packed.rs`: the table packed at compile time into pointer-free rows
+//!   (nothing to relocate at start-up), and the look-ups by name;
 //! - `parse.rs`: the walk over argv, up to the program and never past it;
 //! - `env.rs`: precedence, flag > `PIDONE_*` > `TINI_*`, empty = unset;
 //! - `value.rs`: reading one value as its kind, and every bad-value message;
 //! - `store.rs`: one match arm per option, storing its value in [`Config`];
 //! - `usage.rs`: `--help`, generated from the table, and `--version`.
 //!
-//! Pure, all of it: no syscalls, and the environment comes in as a lookup
-//! function, so every rule is unit-tested with tables (`tests.rs`) and by
-//! the property test in `tests/it/cli_props.rs`.
+//! Pure, all of it: no syscalls, and the environment comes in from outside
+//! as [`Lookup`] (a lookup function will do), so every rule is
+//! unit-tested with tables (`tests.rs`) and by the property test in
+//! `tests/it/cli_props.rs`.
 
 use std::ffi::OsString;
 use std::time::Duration;
@@ -25,6 +28,7 @@ use crate::rewrite::Rewrite;
 
 mod env;
 pub mod options;
+mod packed;
 mod parse;
 mod store;
 #[cfg(test)]
@@ -32,7 +36,9 @@ mod tests;
 mod usage;
 mod value;
 
-pub use options::{Kind, Opt, OPTIONS};
+pub use env::Lookup;
+pub use options::Kind;
+pub use packed::{Opt, Vars, OPTIONS};
 pub use parse::parse;
 pub use usage::{usage, VERSION};
 

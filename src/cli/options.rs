@@ -5,8 +5,13 @@
 //! Parsing (`parse`), environment precedence (`env`), `--help` (`usage`),
 //! the property test under `tests/it/cli_props.rs` and the README check
 //! (`tests/it/readme_options.rs`) all read this table, so none of them can
-//! drift from it. Adding an option means one row here, one arm in
-//! `store::store`, and its tests.
+//! drift from it. Adding an option means one row here, its row const and
+//! arm in `store`, and its tests.
+//!
+//! Written for people: one `Row` of strings per option. Read only by the
+//! compiler: `packed` turns `ROWS` into the pointer-free table the
+//! binary holds ([`super::OPTIONS`]), and nothing that runs may name
+//! `ROWS` (every string in it would be a relocation again; see `packed`).
 //!
 //! Data only: no parsing, no I/O, nothing that allocates.
 
@@ -61,9 +66,8 @@ impl Kind {
     }
 }
 
-/// One option.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Opt {
+/// One option, as written. Compile time only: `packed::Opt` is what runs.
+pub(crate) struct Row {
     /// The long name, without `--`: `subreaper`. Also the option's identity
     /// in `store::store` and in messages (`option '--grace' needs a value`).
     pub long: &'static str,
@@ -89,8 +93,8 @@ pub struct Opt {
 const LOG_VARS: &[&str] = &["PIDONE_LOG", "TINI_VERBOSITY"];
 
 /// A row with the common fields defaulted: a switch with no variables.
-const fn opt(long: &'static str, short: Option<char>, help: &'static str) -> Opt {
-    Opt {
+const fn opt(long: &'static str, short: Option<char>, help: &'static str) -> Row {
+    Row {
         long,
         short,
         kind: Kind::Switch,
@@ -102,8 +106,8 @@ const fn opt(long: &'static str, short: Option<char>, help: &'static str) -> Opt
 }
 
 /// Every option, in the order `--help` lists them.
-pub const OPTIONS: &[Opt] = &[
-    Opt {
+pub(crate) const ROWS: &[Row] = &[
+    Row {
         env: &["PIDONE_SUBREAPER", "TINI_SUBREAPER"],
         ..opt(
             "subreaper",
@@ -111,7 +115,7 @@ pub const OPTIONS: &[Opt] = &[
             "become a child subreaper when not PID 1",
         )
     },
-    Opt {
+    Row {
         env: &["PIDONE_PROCESS_GROUP", "TINI_KILL_PROCESS_GROUP"],
         ..opt(
             "process-group",
@@ -119,7 +123,7 @@ pub const OPTIONS: &[Opt] = &[
             "forward signals to the child's process group",
         )
     },
-    Opt {
+    Row {
         kind: Kind::Signal,
         env: &["PIDONE_PARENT_DEATH_SIGNAL"],
         ..opt(
@@ -130,7 +134,7 @@ pub const OPTIONS: &[Opt] = &[
              signal)",
         )
     },
-    Opt {
+    Row {
         kind: Kind::Code,
         repeatable: true,
         env: &["PIDONE_REMAP_EXIT"],
@@ -142,7 +146,7 @@ pub const OPTIONS: &[Opt] = &[
              success; repeatable",
         )
     },
-    Opt {
+    Row {
         kind: Kind::Rewrite,
         repeatable: true,
         env: &["PIDONE_REWRITE"],
@@ -153,7 +157,7 @@ pub const OPTIONS: &[Opt] = &[
             "forward signal FROM as TO (TO of 0 drops it);\nrepeatable",
         )
     },
-    Opt {
+    Row {
         kind: Kind::Duration,
         env: &["PIDONE_GRACE"],
         ..opt(
@@ -164,7 +168,7 @@ pub const OPTIONS: &[Opt] = &[
              SIGKILL (default 2s; 0 kills at once)",
         )
     },
-    Opt {
+    Row {
         kind: Kind::Duration,
         env: &["PIDONE_KILL_AFTER"],
         ..opt(
@@ -174,7 +178,7 @@ pub const OPTIONS: &[Opt] = &[
              the child if it has not exited within DURATION",
         )
     },
-    Opt {
+    Row {
         kind: Kind::Duration,
         env: &["PIDONE_STOP_AFTER"],
         ..opt(
@@ -185,7 +189,7 @@ pub const OPTIONS: &[Opt] = &[
              (rewrites apply, --kill-after starts counting)",
         )
     },
-    Opt {
+    Row {
         kind: Kind::Signal,
         env: &["PIDONE_STOP_SIGNAL"],
         ..opt(
@@ -201,7 +205,7 @@ pub const OPTIONS: &[Opt] = &[
         "run no program: sleep, reap orphans, exit 0 on\n\
          SIGTERM or SIGINT (a pod's pause container)",
     ),
-    Opt {
+    Row {
         kind: Kind::Path,
         env: &["PIDONE_TERMINATION_LOG"],
         example: "/dev/termination-log",
@@ -211,7 +215,7 @@ pub const OPTIONS: &[Opt] = &[
             "on exit, write one line saying why to PATH",
         )
     },
-    Opt {
+    Row {
         kind: Kind::Path,
         env: &["PIDONE_REPORT"],
         ..opt(
@@ -220,7 +224,7 @@ pub const OPTIONS: &[Opt] = &[
             "on exit, write one JSON line describing the\nrun to PATH",
         )
     },
-    Opt {
+    Row {
         env: &["PIDONE_WARN_ON_REAP"],
         ..opt(
             "warn-on-reap",
@@ -228,7 +232,7 @@ pub const OPTIONS: &[Opt] = &[
             "log a warning for every orphan reaped",
         )
     },
-    Opt {
+    Row {
         kind: Kind::User,
         env: &["PIDONE_USER"],
         ..opt(
@@ -240,12 +244,12 @@ pub const OPTIONS: &[Opt] = &[
              stays as it was started",
         )
     },
-    Opt {
+    Row {
         kind: Kind::Dir,
         env: &["PIDONE_WORKDIR"],
         ..opt("workdir", None, "start the child in DIR")
     },
-    Opt {
+    Row {
         kind: Kind::Log,
         repeatable: true,
         env: LOG_VARS,
@@ -256,7 +260,7 @@ pub const OPTIONS: &[Opt] = &[
             "log more (repeatable: info, debug, trace)",
         )
     },
-    Opt {
+    Row {
         kind: Kind::Log,
         env: LOG_VARS,
         example: "debug",
@@ -268,71 +272,10 @@ pub const OPTIONS: &[Opt] = &[
              TINI_VERBOSITY is 0..3",
         )
     },
-    Opt {
+    Row {
         kind: Kind::Code,
         ..opt("explain", None, "say what exit code CODE means, and exit")
     },
     opt("help", Some('h'), "print this help and exit"),
     opt("version", None, "print the version and exit"),
 ];
-
-/// The option called `--LONG`, with its row number.
-pub fn by_long(long: &str) -> Option<(usize, &'static Opt)> {
-    OPTIONS.iter().enumerate().find(|(_, o)| o.long == long)
-}
-
-/// The option called `-LETTER`, with its row number.
-pub fn by_short(letter: u8) -> Option<(usize, &'static Opt)> {
-    let letter = Some(char::from(letter));
-    OPTIONS.iter().enumerate().find(|(_, o)| o.short == letter)
-}
-
-/// For each row of [`OPTIONS`], the first row with the same variables:
-/// the setting it belongs to (`-q` belongs to `-v`'s). Worked out when
-/// compiling, so parsing compares no variable names to tell settings apart.
-pub const SETTING: [usize; OPTIONS.len()] = settings();
-
-// Settings are tracked as bits of a u64 (see `parse::Decided`).
-const _: () = assert!(OPTIONS.len() <= 64);
-
-/// Computes [`SETTING`].
-// Const evaluation: an index out of bounds would fail the build, never a
-// run, and `get` is not available in const fns.
-#[allow(clippy::indexing_slicing)]
-const fn settings() -> [usize; OPTIONS.len()] {
-    let mut setting = [0; OPTIONS.len()];
-    let mut row = 0;
-    while row < OPTIONS.len() {
-        let mut first = 0;
-        while first < row && !same_vars(OPTIONS[first].env, OPTIONS[row].env) {
-            first += 1;
-        }
-        setting[row] = first;
-        row += 1;
-    }
-    setting
-}
-
-/// Whether A and B list the same variables (a const `==` on them).
-#[allow(clippy::indexing_slicing)]
-const fn same_vars(a: &[&str], b: &[&str]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    let mut i = 0;
-    while i < a.len() {
-        let (x, y) = (a[i].as_bytes(), b[i].as_bytes());
-        if x.len() != y.len() {
-            return false;
-        }
-        let mut j = 0;
-        while j < x.len() {
-            if x[j] != y[j] {
-                return false;
-            }
-            j += 1;
-        }
-        i += 1;
-    }
-    true
-}

@@ -2,29 +2,32 @@
 //! `-sgw`, glued values `-e143`, `--opt=value`), then `--` or the program,
 //! after which nothing is parsed.
 //!
-//! Pure: no syscalls; the environment comes in as a lookup function and is
-//! consulted only after the walk, for what no flag decided (see `env`). It
+//! Pure: no syscalls; the environment comes in from outside (a lookup
+//! function, see `env::Lookup`) and is consulted only after the walk,
+//! for what no flag decided (see `env`). It
 //! must never look past the program name: everything after it belongs to
 //! the app, untouched, even when it looks like an option or is not UTF-8.
 
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 
-use super::options::{self, Opt};
+use super::env::{self, Lookup};
+use super::packed::{self, Opt};
 use super::store::{store, Parsed};
 use super::value::Value;
-use super::{env, Action, Config};
+use super::{Action, Config};
 use crate::error::UsageError;
 
 /// Parses pidone's arguments (without argv\[0\]) and environment.
 ///
-/// `env` looks a variable up; it is called only for settings no flag made.
+/// `env` looks a variable up (a closure will do); it is called only for
+/// settings no flag made, and not at all when it says none is set.
 /// The arguments are anything that reads as an `OsStr`: pidone hands in
 /// its argv as the C runtime holds it (nothing copied), tests `OsString`s.
 /// The program and its arguments come back as they went in.
 pub fn parse<A: AsRef<OsStr> + Clone>(
     args: &[A],
-    env: impl Fn(&str) -> Option<std::ffi::OsString>,
+    env: impl Lookup,
 ) -> Result<Action<A>, UsageError> {
     let mut parsed = Parsed {
         config: Config::default(),
@@ -37,7 +40,7 @@ pub fn parse<A: AsRef<OsStr> + Clone>(
         decided.insert(row);
         store(
             parsed,
-            opt,
+            row,
             Value {
                 opt,
                 var: None,
@@ -68,7 +71,7 @@ pub fn parse<A: AsRef<OsStr> + Clone>(
             // the next argument.
             let mut letters = cluster;
             while let Some((&letter, after)) = letters.split_first() {
-                let found = options::by_short(letter).ok_or_else(|| unknown_short(letters))?;
+                let found = packed::by_short(letter).ok_or_else(|| unknown_short(letters))?;
                 let opt = found.1;
                 letters = after;
                 let raw = match opt.kind {
@@ -88,7 +91,7 @@ pub fn parse<A: AsRef<OsStr> + Clone>(
         };
         let found = std::str::from_utf8(name)
             .ok()
-            .and_then(options::by_long)
+            .and_then(packed::by_long)
             .ok_or_else(|| {
                 // `--=x` has an empty name: show what was given, not `--`.
                 let shown = match name {
@@ -103,7 +106,7 @@ pub fn parse<A: AsRef<OsStr> + Clone>(
             (false, Some(_)) => {
                 return Err(UsageError(format!(
                     "option '--{}' takes no value",
-                    opt.long
+                    opt.long()
                 )))
             }
             (true, Some(value)) => value.as_os_str(),
@@ -156,7 +159,7 @@ fn unknown_short(letters: &[u8]) -> UsageError {
     UsageError(format!("unknown option '-{shown}'"))
 }
 
-/// The settings decided so far, as bits by [`options::SETTING`]: a flag
+/// The settings decided so far, as bits by [`packed::SETTING`]: a flag
 /// decides its setting, and the environment is read once per setting.
 #[derive(Default)]
 pub struct Decided(u64);
@@ -165,7 +168,7 @@ impl Decided {
     /// Marks the setting of OPTIONS row ROW as decided; returns whether it
     /// was not yet.
     pub fn insert(&mut self, row: usize) -> bool {
-        let setting = options::SETTING.get(row).copied().unwrap_or(row);
+        let setting = packed::SETTING.get(row).copied().unwrap_or(row);
         let bit = 1u64.checked_shl(u32::try_from(setting).unwrap_or(u32::MAX));
         let bit = bit.unwrap_or(0);
         let new = self.0 & bit == 0;
@@ -181,5 +184,5 @@ fn next_value<'a, A: AsRef<OsStr>>(
 ) -> Result<&'a OsStr, UsageError> {
     rest.next()
         .map(AsRef::as_ref)
-        .ok_or_else(|| UsageError(format!("option '--{}' needs a value", opt.long)))
+        .ok_or_else(|| UsageError(format!("option '--{}' needs a value", opt.long())))
 }

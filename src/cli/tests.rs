@@ -36,7 +36,7 @@ fn run(args: &[&str], env: &[(&str, &str)]) -> Result<Action, UsageError> {
         .iter()
         .map(|(k, v)| (k.to_string(), OsString::from(v)))
         .collect();
-    parse(&os(args), |name| {
+    parse(&os(args), |name: &str| {
         env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
     })
 }
@@ -391,20 +391,20 @@ fn good_value(kind: Kind) -> &'static str {
 fn the_table_is_consistent_and_every_row_has_a_handler() {
     for (i, opt) in OPTIONS.iter().enumerate() {
         let later = OPTIONS.get(i + 1..).unwrap_or_default();
-        assert!(later.iter().all(|o| o.long != opt.long), "{opt:?}");
+        assert!(later.iter().all(|o| o.long() != opt.long()), "{opt:?}");
         assert!(
             opt.short.is_none() || later.iter().all(|o| o.short != opt.short),
             "{opt:?}"
         );
         // PIDONE_* first, then at most tini's.
-        for (n, var) in opt.env.iter().enumerate() {
+        for (n, var) in opt.env().enumerate() {
             let prefix = if n == 0 { "PIDONE_" } else { "TINI_" };
             assert!(var.starts_with(prefix), "{opt:?}");
         }
-        assert!(opt.env.len() <= 2, "{opt:?}");
+        assert!(opt.env().len() <= 2, "{opt:?}");
         // Each long and short form reaches a store arm (no "unknown option").
         let value = good_value(opt.kind);
-        let mut forms = vec![vec![format!("--{}", opt.long)]];
+        let mut forms = vec![vec![format!("--{}", opt.long())]];
         if let Some(short) = opt.short {
             forms.push(vec![format!("-{short}")]);
         }
@@ -412,11 +412,11 @@ fn the_table_is_consistent_and_every_row_has_a_handler() {
             if opt.kind.takes_value() {
                 args.push(value.into());
             }
-            if opt.long != "pause" {
+            if opt.long() != "pause" {
                 args.push("prog".into());
             }
             let args: Vec<OsString> = args.iter().map(OsString::from).collect();
-            let result = parse(&args, |_| None);
+            let result = parse(&args, |_: &str| None);
             assert!(result.is_ok(), "{args:?}: {result:?}");
         }
     }
@@ -426,16 +426,16 @@ fn the_table_is_consistent_and_every_row_has_a_handler() {
 fn help_lists_every_option_and_variable_within_80_columns() {
     let help = usage();
     assert!(help.starts_with("Usage: pidone"));
-    for opt in OPTIONS {
+    for opt in &OPTIONS {
         let long = match opt.kind.takes_value() {
-            true => format!("--{} {}", opt.long, opt.kind.placeholder()),
-            false => format!("--{}", opt.long),
+            true => format!("--{} {}", opt.long(), opt.kind.placeholder()),
+            false => format!("--{}", opt.long()),
         };
         assert!(help.contains(&long), "{long} in\n{help}");
         if let Some(short) = opt.short {
-            assert!(help.contains(&format!("-{short}, --{}", opt.long)));
+            assert!(help.contains(&format!("-{short}, --{}", opt.long())));
         }
-        for var in opt.env {
+        for var in opt.env() {
             assert!(help.contains(var), "{var} in\n{help}");
         }
     }
@@ -448,10 +448,11 @@ fn help_lists_every_option_and_variable_within_80_columns() {
 fn options_sharing_variables_share_one_setting_and_no_others_do() {
     for (row, opt) in OPTIONS.iter().enumerate() {
         for (other, theirs) in OPTIONS.iter().enumerate() {
-            let same = options::SETTING[row] == options::SETTING[other];
-            assert_eq!(same, opt.env == theirs.env, "{} {}", opt.long, theirs.long);
+            let same = packed::SETTING[row] == packed::SETTING[other];
+            let equal = opt.env().eq(theirs.env());
+            assert_eq!(same, equal, "{} {}", opt.long(), theirs.long());
         }
     }
-    let row = |long| options::by_long(long).unwrap().0;
-    assert_eq!(options::SETTING[row("quiet")], row("verbose"));
+    let row = |long| packed::by_long(long).unwrap().0;
+    assert_eq!(packed::SETTING[row("quiet")], row("verbose"));
 }

@@ -7,7 +7,8 @@
 
 use std::fmt::Write;
 
-use super::options::{Kind, Opt, OPTIONS};
+use super::options::Kind;
+use super::packed::{Opt, OPTIONS, SETTING};
 
 /// Above the options.
 const HEAD: &str = "\
@@ -38,10 +39,10 @@ pub fn usage() -> String {
     let mut text = String::with_capacity(4096);
     text.push_str(HEAD);
     for (i, opt) in OPTIONS.iter().enumerate() {
-        let mut lines: Vec<String> = opt.help.lines().map(str::to_owned).collect();
+        let mut lines: Vec<String> = opt.help().lines().map(str::to_owned).collect();
         // Options sharing a setting (-v, -q) show its variables once, last.
-        let shares_next = OPTIONS.get(i + 1).is_some_and(|next| next.env == opt.env);
-        if !opt.env.is_empty() && !shares_next {
+        let shares_next = SETTING.get(i + 1) == SETTING.get(i);
+        if opt.env().len() > 0 && !shares_next {
             lines.push(variables(opt));
         }
         let left = names(opt);
@@ -63,8 +64,8 @@ pub fn usage() -> String {
 /// `  -p, --parent-death-signal SIG` or `      --grace DURATION`.
 fn names(opt: &Opt) -> String {
     let mut left = match opt.short {
-        Some(short) => format!("  -{short}, --{}", opt.long),
-        None => format!("      --{}", opt.long),
+        Some(short) => format!("  -{short}, --{}", opt.long()),
+        None => format!("      --{}", opt.long()),
     };
     if opt.kind.takes_value() {
         left.push(' ');
@@ -78,10 +79,10 @@ fn names(opt: &Opt) -> String {
 fn variables(opt: &Opt) -> String {
     let example = match opt.kind {
         Kind::Switch => "1",
-        _ => opt.example,
+        _ => opt.example(),
     };
     let mut list = String::from("[");
-    for (i, var) in opt.env.iter().enumerate() {
+    for (i, var) in opt.env().enumerate() {
         if i > 0 {
             list.push_str(", ");
         }

@@ -11,7 +11,8 @@ use std::time::Duration;
 
 use log::LevelFilter;
 
-use super::options::{Kind, Opt};
+use super::options::Kind;
+use super::packed::Opt;
 use crate::error::UsageError;
 use crate::rewrite::Rewrite;
 use crate::{duration, number, signame};
@@ -30,7 +31,7 @@ impl<'a> Value<'a> {
     fn what(&self) -> String {
         match self.var {
             Some(var) => var.to_owned(),
-            None => format!("--{}", self.opt.long),
+            None => format!("--{}", self.opt.long()),
         }
     }
 
@@ -135,7 +136,7 @@ impl<'a> Value<'a> {
             };
             return Err(UsageError(format!(
                 "option '--{}' needs {noun}",
-                self.opt.long
+                self.opt.long()
             )));
         }
         Ok(self.raw.to_owned())

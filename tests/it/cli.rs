@@ -42,14 +42,14 @@ fn help_prints_usage_with_every_option_and_variable() {
         out.assert_code(0);
         assert!(out.stdout.starts_with("Usage: pidone"), "{out:#?}");
         // From the table the parser reads, so no option can be left out.
-        for opt in pidone::cli::OPTIONS {
-            let long = format!("--{}", opt.long);
+        for opt in &pidone::cli::OPTIONS {
+            let long = format!("--{}", opt.long());
             assert!(out.stdout.contains(&long), "--help must mention {long}");
             if let Some(short) = opt.short {
                 let both = format!("-{short}, {long}");
                 assert!(out.stdout.contains(&both), "--help must mention {both}");
             }
-            for name in opt.env {
+            for name in opt.env() {
                 assert!(out.stdout.contains(name), "--help must mention {name}");
             }
         }

@@ -123,7 +123,7 @@ fn value(kind: Kind) -> BoxedStrategy<Vec<u8>> {
 fn switch_letters() -> Vec<u8> {
     OPTIONS
         .iter()
-        .filter(|o| o.kind == Kind::Switch && !matches!(o.long, "help" | "pause"))
+        .filter(|o| o.kind == Kind::Switch && !matches!(o.long(), "help" | "pause"))
         .filter_map(|o| o.short)
         .map(|c| c as u8)
         .collect()
@@ -132,7 +132,7 @@ fn switch_letters() -> Vec<u8> {
 /// The argv words that give OPT the value VALUE, in the form FORM:
 /// `--long v`, `--long=v`, `-x v`, `-xv`, or at the end of a cluster.
 fn spell(opt: &Opt, form: u8, value: Vec<u8>, cluster: Vec<u8>) -> Vec<Vec<u8>> {
-    let long = format!("--{}", opt.long).into_bytes();
+    let long = format!("--{}", opt.long()).into_bytes();
     let takes = opt.kind.takes_value();
     let Some(short) = opt.short.map(|c| c as u8) else {
         return match (takes, form % 2) {
@@ -158,7 +158,7 @@ fn spell(opt: &Opt, form: u8, value: Vec<u8>, cluster: Vec<u8>) -> Vec<Vec<u8>> 
 
 /// One option from the table, spelled some way, with a value of its kind.
 fn option_words() -> impl Strategy<Value = Vec<Vec<u8>>> {
-    select(OPTIONS)
+    select(&OPTIONS[..])
         .prop_flat_map(|opt| {
             (
                 Just(opt),
@@ -213,7 +213,7 @@ fn argv() -> impl Strategy<Value = Vec<OsString>> {
 fn variables() -> Vec<(&'static str, Kind)> {
     OPTIONS
         .iter()
-        .flat_map(|o| o.env.iter().map(|&var| (var, o.kind)))
+        .flat_map(|o| o.env().map(|var| (var, o.kind)))
         .collect()
 }
 
@@ -227,7 +227,7 @@ fn environment() -> impl Strategy<Value = Env> {
 
 /// Parses ARGS with ENV as pidone would.
 fn parse(args: &[OsString], env: &Env) -> Result<Action, UsageError> {
-    cli::parse(args, |name| {
+    cli::parse(args, |name: &str| {
         env.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone())
     })
 }
@@ -278,8 +278,8 @@ proptest! {
 
     #[test]
     fn a_flag_beats_its_variables_however_bad(
-        (opt, form, value, junk) in select(OPTIONS)
-            .prop_filter("has variables", |o| !o.env.is_empty())
+        (opt, form, value, junk) in select(&OPTIONS[..])
+            .prop_filter("has variables", |o| o.env().len() > 0)
             .prop_flat_map(|opt| (
                 Just(opt),
                 0u8..5,
@@ -287,7 +287,7 @@ proptest! {
                 vec(prop_oneof![
                     select(odd(opt.kind)).prop_map(|s| s.as_bytes().to_vec()),
                     bytes(),
-                ], opt.env.len()),
+                ], opt.env().len()),
             )),
     ) {
         let mut args: Vec<OsString> = spell(&opt, form, value.as_bytes().to_vec(), vec![])
@@ -295,7 +295,7 @@ proptest! {
             .map(OsString::from_vec)
             .collect();
         args.push("prog".into());
-        let env: Env = opt.env.iter().copied().zip(junk.into_iter().map(OsString::from_vec)).collect();
+        let env: Env = opt.env().zip(junk.into_iter().map(OsString::from_vec)).collect();
         let alone = parse(&args, &vec![]);
         prop_assert!(matches!(alone, Ok(Action::Run(_))), "{:?}: {:?}", args, alone);
         prop_assert_eq!(parse(&args, &env), alone, "{:?} {:?}", args, env);

@@ -79,7 +79,8 @@ fn readme_lists_exactly_the_options_and_their_variables() {
             .iter()
             .filter(|o| {
                 names.iter().any(|n| {
-                    *n == format!("--{}", o.long) || o.short.is_some_and(|s| *n == format!("-{s}"))
+                    *n == format!("--{}", o.long())
+                        || o.short.is_some_and(|s| *n == format!("-{s}"))
                 })
             })
             .collect();
@@ -87,7 +88,7 @@ fn readme_lists_exactly_the_options_and_their_variables() {
             !in_row.is_empty(),
             "README row names no option pidone has: {option}"
         );
-        let want: BTreeSet<&str> = in_row.iter().flat_map(|o| o.env.iter().copied()).collect();
+        let want: BTreeSet<&str> = in_row.iter().flat_map(|o| o.env()).collect();
         let got: BTreeSet<&str> = code_spans(environment)
             .iter()
             .map(|span| span.split('=').next().unwrap_or_default())
@@ -98,7 +99,7 @@ fn readme_lists_exactly_the_options_and_their_variables() {
     let declared: BTreeSet<String> = OPTIONS
         .iter()
         .flat_map(|o| {
-            std::iter::once(format!("--{}", o.long)).chain(o.short.map(|s| format!("-{s}")))
+            std::iter::once(format!("--{}", o.long())).chain(o.short.map(|s| format!("-{s}")))
         })
         .collect();
     let missing: Vec<_> = declared.difference(&listed).collect();

@@ -128,24 +128,24 @@ fn bad_input_names_the_problem() {
 fn non_utf8_passes_through_after_the_program_and_is_named_before_it() {
     let bad = OsString::from_vec(vec![b'a', 0xff, b'z']);
     let args = vec![OsString::from("prog"), bad.clone(), OsString::from("-s")];
-    match parse(&args, |_| None) {
+    match parse(&args, |_: &str| None) {
         Ok(Action::Run(c)) => assert_eq!(c.args, vec![bad.clone(), OsString::from("-s")]),
         other => panic!("{other:?}"),
     }
     let args = vec![bad.clone()];
-    match parse(&args, |_| None) {
+    match parse(&args, |_: &str| None) {
         Ok(Action::Run(c)) => assert_eq!(c.program, Some(bad.clone())),
         other => panic!("{other:?}"),
     }
     let option = OsString::from_vec(vec![b'-', b'-', 0xff]);
-    let err = parse(&[option, "x".into()], |_| None).unwrap_err();
+    let err = parse(&[option, "x".into()], |_: &str| None).unwrap_err();
     assert!(err.0.contains("unknown option '--\u{fffd}'"), "{err}");
-    let err = parse(&["-p".into(), bad.clone(), "x".into()], |_| None).unwrap_err();
+    let err = parse(&["-p".into(), bad.clone(), "x".into()], |_: &str| None).unwrap_err();
     assert!(
         err.0.contains("'a\u{fffd}z'") && err.0.contains("UTF-8"),
         "{err}"
     );
-    let err = parse(&[OsString::from("x")], |name| {
+    let err = parse(&[OsString::from("x")], |name: &str| {
         (name == "PIDONE_LOG").then(|| bad.clone())
     })
     .unwrap_err();

@@ -163,8 +163,8 @@ impl Run {
         command.args(&line[1..]);
         // Every variable the option table declares (a new option's too),
         // and socket activation's, which pidone reads for its child.
-        let declared = pidone::cli::OPTIONS.iter().flat_map(|opt| opt.env.iter());
-        for var in declared.chain(&["LISTEN_PID", "LISTEN_FDS"]) {
+        let declared = pidone::cli::OPTIONS.iter().flat_map(|opt| opt.env());
+        for var in declared.chain(["LISTEN_PID", "LISTEN_FDS"]) {
             command.env_remove(var);
         }
         if self.log == Log::Debug {
