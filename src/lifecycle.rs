@@ -35,10 +35,9 @@ type Config = cli::Config<Arg>;
 /// here and nowhere else.
 pub fn run(argv: Argv) -> u8 {
     let mask = signals::block_all();
-    let started = Instant::now();
     std::panic::set_hook(Box::new(report_panic));
     fds::ensure_standard_fds();
-    match run_parsed(mask, argv, started) {
+    match run_parsed(mask, argv) {
         Ok(code) => code,
         Err(err) => {
             // Exactly one line, built before any of it is written: a
@@ -46,8 +45,9 @@ pub fn run(argv: Argv) -> u8 {
             // "pidone: " and then ran out of memory, and the allocator's
             // own line followed on the same line. Writing may fail (stderr
             // closed): ignore it, the exit code still tells.
-            let line = format!("pidone: {err}\n");
-            let _ = std::io::stderr().write_all(line.as_bytes());
+            let mut line = String::new();
+            let _ = std::fmt::Write::write_fmt(&mut line, format_args!("pidone: {err}\n"));
+            write_to(libc::STDERR_FILENO, &line);
             err.exit_code()
         }
     }
@@ -81,19 +81,24 @@ pub fn report_panic(info: &std::panic::PanicHookInfo<'_>) {
 /// there is no Rust runtime to flush a buffer on the way out). Returns the
 /// exit code 0. A closed stdout is not worth a different exit code.
 fn print(text: &str) -> u8 {
+    write_to(libc::STDOUT_FILENO, text);
+    0
+}
+
+/// Writes TEXT whole to standard descriptor FD, as far as it can.
+fn write_to(fd: libc::c_int, text: &str) {
     let mut rest = text.as_bytes();
     while !rest.is_empty() {
-        match nix::unistd::write(sys::standard_fd(libc::STDOUT_FILENO), rest) {
+        match nix::unistd::write(sys::standard_fd(fd), rest) {
             Ok(n) if n > 0 => rest = rest.get(n..).unwrap_or_default(),
             Err(nix::errno::Errno::EINTR) => {}
             _ => break,
         }
     }
-    0
 }
 
 /// Parses, sets up, runs the child and returns pidone's exit code.
-fn run_parsed(mask: std::io::Result<Mask>, argv: Argv, started: Instant) -> Result<u8, Error> {
+fn run_parsed(mask: std::io::Result<Mask>, argv: Argv) -> Result<u8, Error> {
     let original_mask = mask.map_err(|cause| Error::Setup {
         what: "block signals".into(),
         cause,
@@ -112,7 +117,10 @@ fn run_parsed(mask: std::io::Result<Mask>, argv: Argv, started: Instant) -> Resu
         Action::Explain(code) => return Ok(print(&explain::explain(code))),
     };
     logging::init(&config.log);
-    let mut tally = Run::new(started);
+    // Only a run whose times something shows reads the clock (see
+    // `Run::new`); it starts counting once the command line is read.
+    let timed = config.report.is_some() || config.stop_after.is_some();
+    let mut tally = Run::new(timed.then(Instant::now));
     // Outlives the OOM watch, which borrows our cgroup's path from it.
     let mut cgroup_text = oom::CgroupText::new();
     let ending = match start(
@@ -239,7 +247,7 @@ fn start<'t>(
                 has_home: env.has_home,
                 has_user: env.has_user,
             })?;
-            tally.child = Some((child, Instant::now()));
+            tally.child = Some((child, tally.now()));
             debug!("started child {child}: {}", program.to_string_lossy());
             (Some(child), Some(oom))
         }
@@ -260,9 +268,10 @@ fn start<'t>(
         rewrite: config.rewrite,
         kill_after: config.kill_after,
         // Counted from the child's start, or pidone's with `--pause`.
-        stop_at: config
-            .stop_after
-            .map(|after| tally.child.map_or(tally.started, |(_, at)| at) + after),
+        stop_at: config.stop_after.and_then(|after| {
+            let from = tally.child.map_or(tally.started, |(_, at)| at)?;
+            Some(from + after)
+        }),
         stop_signal: config.stop_signal,
     };
     Ok((supervisor, oom))

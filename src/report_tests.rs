@@ -12,8 +12,8 @@ fn parse(line: &str) -> serde_json::Value {
 fn a_stopped_child_is_described_in_full() {
     let t0 = Instant::now();
     let ms = |n| t0 + Duration::from_millis(n);
-    let mut run = Run::new(t0);
-    run.child = Some((7, ms(5)));
+    let mut run = Run::new(Some(t0));
+    run.child = Some((7, Some(ms(5))));
     run.stop = Some(Stop {
         signal: libc::SIGTERM,
         source: Source::StopAfter,
@@ -60,7 +60,7 @@ fn a_stopped_child_is_described_in_full() {
 fn endings_without_a_child_or_a_stop() {
     let t0 = Instant::now();
     // (ending, the child's pid and start, what the line must contain)
-    type Row = (Ending, Option<(libc::pid_t, Instant)>, &'static str);
+    type Row = (Ending, Option<(libc::pid_t, Option<Instant>)>, &'static str);
     let table: &[Row] = &[
         (
             Ending::NotStarted {
@@ -81,7 +81,7 @@ fn endings_without_a_child_or_a_stop() {
                 oom: None,
                 code: 0,
             },
-            Some((9, t0)),
+            Some((9, Some(t0))),
             r#""exit_code":0,"child":{"pid":9,"exit_code":3,"signal":null"#,
         ),
         (
@@ -90,7 +90,7 @@ fn endings_without_a_child_or_a_stop() {
                 oom: Some(Limit::Bytes(1 << 25)),
                 code: 137,
             },
-            Some((9, t0)),
+            Some((9, Some(t0))),
             r#""signal":"SIGKILL","core_dumped":false,"oom_killed":true"#,
         ),
         (
@@ -99,12 +99,12 @@ fn endings_without_a_child_or_a_stop() {
                 oom: None,
                 code: 165,
             },
-            Some((9, t0)),
+            Some((9, Some(t0))),
             r#""signal":"SIGRTMIN+3""#,
         ),
     ];
     for (ending, child, want) in table {
-        let mut run = Run::new(t0);
+        let mut run = Run::new(Some(t0));
         run.child = *child;
         let line = render(&run, ending, t0);
         parse(&line);

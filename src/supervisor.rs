@@ -81,15 +81,19 @@ impl Supervisor {
                 warn!("failed to read signals: {err}");
                 continue;
             }
-            let now = Instant::now();
-            if kill_deadline.is_some_and(|d| now >= d) {
+            // The clock only when a deadline is set: most runs have none,
+            // and never read it (see `report::Run::new`).
+            let now = next.map(|_| Instant::now());
+            let due =
+                |deadline: Option<Instant>| deadline.zip(now).is_some_and(|(d, now)| now >= d);
+            if due(kill_deadline) {
                 kill_deadline = None;
                 if let Some(stop) = run.stop.as_mut() {
                     stop.kill_after_fired = true;
                 }
                 self.kill_after_expired();
             }
-            if stop_at.is_some_and(|d| now >= d) {
+            if due(stop_at) {
                 stop_at = None;
                 info!(
                     "--stop-after: acting as if {} had arrived",
