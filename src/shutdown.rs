@@ -136,14 +136,18 @@ impl Tree<'_> {
     /// [`RECHECK`]: a bounded wait at shutdown, never while pidone is idle.
     /// Returns whether all are gone.
     fn wait_until_gone(&mut self, timeout: Duration) -> bool {
-        let deadline = Instant::now() + timeout;
+        // Set after the first look, not before it: most runs leave nothing
+        // behind and then never read the clock (see `report::Run::new`).
+        let mut deadline = None;
         let mut batch = Batch::new();
         loop {
             let (gone, only_strangers) = self.all_gone();
             if gone {
                 return true;
             }
-            let left = deadline.saturating_duration_since(Instant::now());
+            let now = Instant::now();
+            let deadline = *deadline.get_or_insert(now + timeout);
+            let left = deadline.saturating_duration_since(now);
             if left.is_zero() {
                 return false;
             }

@@ -133,7 +133,7 @@ impl Supervisor {
             run.orphans_reaped += drain.orphans;
             let status = drain.main?;
             let fate = Fate::from_raw(status);
-            run.child_ended = Some(Instant::now());
+            run.child_ended = run.now();
             run.core_dumped = libc::WIFSIGNALED(status) && libc::WCOREDUMP(status);
             if let Some(child) = self.child {
                 info!("child {child} {fate}");
