@@ -15,6 +15,12 @@ use std::os::unix::ffi::OsStrExt;
 
 use crate::{cli, sys};
 
+/// How every entry that [`Environment::from_entries`] keeps begins. The
+/// rest of the environment is skipped unmeasured: a container's can hold
+/// dozens of entries (Kubernetes adds a few per service), and measuring
+/// each was most of the cost of reading it.
+const WANTED: &[&[u8]] = &[b"PIDONE_", b"TINI_", b"HOME=", b"USER=", b"LISTEN_PID="];
+
 /// The variables pidone reads, as found at start-up.
 #[derive(Debug, Default)]
 pub struct Environment {
@@ -27,9 +33,10 @@ pub struct Environment {
 }
 
 impl Environment {
-    /// Reads the process's environment once.
+    /// Reads the process's environment once: only the entries that can
+    /// matter (see [`WANTED`]) are looked at whole.
     pub fn read() -> Environment {
-        Environment::from_entries(sys::environ().map(|entry| entry.to_bytes()))
+        Environment::from_entries(sys::environ_starting(WANTED).map(|entry| entry.to_bytes()))
     }
 
     /// Keeps what pidone reads from ENTRIES (`NAME=VALUE` byte strings).
@@ -105,6 +112,37 @@ mod tests {
         assert_eq!(env.lookup("PATH"), None);
         assert_eq!(env.lookup("RUST_LOG"), None);
         assert!(env.has_home && !env.has_user);
+    }
+
+    #[test]
+    fn what_is_kept_all_starts_as_wanted() {
+        // `read` skips every entry that starts with none of WANTED: so
+        // must be every entry that `from_entries` would drop anyway.
+        let entries: &[&'static [u8]] = &[
+            b"PATH=/bin",
+            b"PIDONE_GRACE=5s",
+            b"PIDONE_=x",
+            b"TINI_SUBREAPER=",
+            b"TINI_=",
+            b"LISTEN_PID=7",
+            b"LISTEN_PIDX=8",
+            b"LISTEN_FDS=1",
+            b"HOME=/root",
+            b"HOMEDIR=/x",
+            b"USER=me",
+            b"USERNAME=me",
+            b"HOME",
+            b"PIDONE",
+            b"",
+        ];
+        let wanted = entries
+            .iter()
+            .copied()
+            .filter(|entry| WANTED.iter().any(|prefix| entry.starts_with(prefix)));
+        let all = Environment::from_entries(entries.iter().copied());
+        let kept = Environment::from_entries(wanted);
+        assert_eq!(format!("{all:?}"), format!("{kept:?}"));
+        assert_eq!(all.vars.len(), 5, "{all:?}");
     }
 
     #[test]

@@ -203,11 +203,31 @@ pub fn standard_fd(fd: libc::c_int) -> BorrowedFd<'static> {
 /// without '=' and duplicates included, which `std::env::vars_os` drops).
 /// Raw: neither std nor nix hands out `environ` itself.
 pub fn environ() -> impl Iterator<Item = &'static CStr> {
+    environ_starting(&[b""])
+}
+
+/// The entries of [`environ`] that start with one of PREFIXES (none of
+/// which holds a NUL byte). The others are never measured: each is read
+/// only up to its first byte that no prefix has.
+pub fn environ_starting(prefixes: &'static [&'static [u8]]) -> impl Iterator<Item = &'static CStr> {
     extern "C" {
         static environ: *const *const c_char;
     }
+    // Whether the C string at ENTRY starts with PREFIX: all() stops at the
+    // first byte that differs, and a prefix has no NUL, so nothing past
+    // the string's NUL is read.
+    //
+    // SAFETY (for the callers below): ENTRY is one of environ's strings.
+    let starts_with = |entry: *const c_char, prefix: &[u8]| {
+        prefix
+            .iter()
+            .enumerate()
+            // SAFETY: see the closure's comment; I is at most the index of
+            // the string's NUL, as every earlier byte matched a non-NUL one.
+            .all(|(i, &byte)| unsafe { *entry.add(i) } as u8 == byte)
+    };
     let mut next = 0;
-    std::iter::from_fn(move || {
+    std::iter::from_fn(move || loop {
         // SAFETY: environ is a NULL-terminated array of C strings that
         // lives for the process; pidone is single-threaded and never
         // changes its environment, so nobody moves it while we read.
@@ -216,10 +236,13 @@ pub fn environ() -> impl Iterator<Item = &'static CStr> {
             if base.is_null() || (*base.add(next)).is_null() {
                 return None;
             }
-            CStr::from_ptr(*base.add(next))
+            *base.add(next)
         };
         next += 1;
-        Some(entry)
+        if prefixes.iter().any(|prefix| starts_with(entry, prefix)) {
+            // SAFETY: one of environ's strings, which live for the process.
+            return Some(unsafe { CStr::from_ptr(entry) });
+        }
     })
 }
 
@@ -312,6 +335,29 @@ pub fn set_parent_death_signal(signo: libc::c_int) -> io::Result<()> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn environ_starting_yields_exactly_the_entries_with_those_prefixes() {
+        use std::os::unix::ffi::OsStrExt;
+        let all: Vec<Vec<u8>> = environ().map(|e| e.to_bytes().to_vec()).collect();
+        assert_eq!(all.len(), std::env::vars_os().count(), "{all:?}");
+        let table: &[&'static [&'static [u8]]] = &[&[b"PATH="], &[b"P", b"H"], &[b"NO SUCH="], &[]];
+        for &prefixes in table {
+            let want: Vec<&Vec<u8>> = all
+                .iter()
+                .filter(|e| prefixes.iter().any(|p| e.starts_with(p)))
+                .collect();
+            let got: Vec<Vec<u8>> = environ_starting(prefixes)
+                .map(|e| e.to_bytes().to_vec())
+                .collect();
+            assert_eq!(got.iter().collect::<Vec<_>>(), want, "{prefixes:?}");
+        }
+        let path = std::env::var_os("PATH").unwrap_or_default();
+        let found = environ_starting(&[b"PATH="])
+            .next()
+            .map(|e| e.to_bytes().to_vec());
+        assert_eq!(found, Some([b"PATH=", path.as_bytes()].concat()));
+    }
+
     use super::*;
 
     #[test]
