@@ -13,15 +13,16 @@
 //! `pidone -- app` outside a container prints): its filter, its formatter's
 //! shared buffer, the line buffer. musl's malloc sets up each new size
 //! class on first use: 3,355 instructions for those three and std's
-//! thread-local destructor list, a seventh of pidone's whole start-up
-//! (issue 15, docs/benchmarks.md). So the first
-//! [`ARENA_SIZE`] bytes come from a static buffer by bumping an offset; the
-//! newest block can grow, shrink and be freed in place (what a growing
-//! `Vec` and a short-lived buffer do), any other freed block stays used
-//! until the arena is gone. When the arena is full, or a block needs more
-//! than its alignment, the system allocator serves it as before. The arena
-//! is a fixed size in .bss, so however long pidone runs it can never hold
-//! more than that: steady-state allocation is the system allocator's.
+//! thread-local destructor list (which std asks of musl directly, so it
+//! still does), a seventh of pidone's whole start-up (issue 15,
+//! docs/benchmarks.md). So the first [`ARENA_SIZE`] bytes come from a
+//! static buffer by bumping an offset; the newest block can grow, shrink
+//! and be freed in place (what a growing `Vec` and a short-lived buffer
+//! do), any other freed block stays used. When the arena is full, or a
+//! block needs a larger alignment than the arena's, the system allocator
+//! serves it as before. The arena is a fixed size in .bss, so however long
+//! pidone runs it can never hold more than that: steady-state allocation is
+//! the system allocator's.
 //!
 //! It must never allocate or format: it runs when there is no memory.
 
@@ -37,7 +38,7 @@ pub const ARENA_SIZE: usize = 4096;
 const ARENA_ALIGN: usize = 16;
 
 /// The arena's bytes. Only ever reached through raw pointers handed out by
-/// [`ExitOnOom`], never as a Rust reference.
+/// [`Allocator`], never as a Rust reference.
 #[repr(C, align(16))]
 struct Bytes(UnsafeCell<[u8; ARENA_SIZE]>);
 
@@ -70,15 +71,15 @@ impl State {
 
 /// pidone's global allocator: the arena first, then the system allocator;
 /// exits 125 with one line when neither has memory.
-pub struct ExitOnOom {
+pub struct Allocator {
     bytes: Bytes,
     state: AtomicU64,
 }
 
-impl ExitOnOom {
+impl Allocator {
     /// An allocator with an empty arena.
-    pub const fn new() -> ExitOnOom {
-        ExitOnOom {
+    pub const fn new() -> Allocator {
+        Allocator {
             bytes: Bytes(UnsafeCell::new([0; ARENA_SIZE])),
             state: AtomicU64::new(0),
         }
@@ -194,9 +195,9 @@ impl ExitOnOom {
     }
 }
 
-impl Default for ExitOnOom {
-    fn default() -> ExitOnOom {
-        ExitOnOom::new()
+impl Default for Allocator {
+    fn default() -> Allocator {
+        Allocator::new()
     }
 }
 
@@ -232,7 +233,7 @@ fn checked(ptr: *mut u8) -> *mut u8 {
 // compute one (+6.4 KB); a null check out of line left every caller its
 // own allocation-failure path (+3.7 KB, over the size budget). As it is:
 // +1.3 KB.
-unsafe impl GlobalAlloc for ExitOnOom {
+unsafe impl GlobalAlloc for Allocator {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         checked(self.allocate(layout.size(), layout.align()))
     }
@@ -266,8 +267,8 @@ mod tests {
 
     /// A fresh allocator (not the global one), so the tests see its arena
     /// from empty.
-    fn fresh() -> Box<ExitOnOom> {
-        Box::new(ExitOnOom::new())
+    fn fresh() -> Box<Allocator> {
+        Box::new(Allocator::new())
     }
 
     fn layout(size: usize, align: usize) -> Layout {
@@ -363,7 +364,7 @@ mod tests {
 
     #[test]
     fn threads_never_get_the_same_block() {
-        let a: &'static ExitOnOom = Box::leak(fresh());
+        let a: &'static Allocator = Box::leak(fresh());
         let threads: Vec<_> = (0..8u8)
             .map(|id| {
                 std::thread::spawn(move || {

@@ -89,4 +89,4 @@ pub use sys::Argv;
 /// A start-up arena before the system allocator, and out of memory as one
 /// line and exit 125 (see `allocator`).
 #[global_allocator]
-static ALLOCATOR: allocator::ExitOnOom = allocator::ExitOnOom::new();
+static ALLOCATOR: allocator::Allocator = allocator::Allocator::new();
