@@ -119,6 +119,11 @@ pub fn kill(target: libc::pid_t, signo: libc::c_int) -> io::Result<()> {
 /// `waitpid(PID, FLAGS)`: `Some((pid, raw status))` for a reaped child,
 /// `None` when WNOHANG found nobody exited. Raw: nix's `waitpid` turns a
 /// real-time death into EINVAL after the kernel has already reaped it.
+// Inline: the reaping loop calls it once per orphan, and returning the
+// result through memory from a call cost 23 of the 72 user-space
+// instructions pidone spent per reaped orphan (49 now; tini's is 26;
+// callgrind over 1,000 and 3,000 zombies).
+#[inline]
 pub fn waitpid(pid: libc::pid_t, flags: libc::c_int) -> io::Result<Option<(libc::pid_t, i32)>> {
     let mut status = 0;
     // SAFETY: status is a live, writable int.
