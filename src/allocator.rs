@@ -97,17 +97,18 @@ impl Allocator {
     }
 
     /// Moves the state with NEXT (None: leave it) until a compare-and-swap
-    /// takes; the state it replaced, or None when NEXT declined.
+    /// takes; the state it set, or None when NEXT declined.
     fn update(&self, next: impl Fn(State) -> Option<State>) -> Option<State> {
         let mut word = self.state.load(Ordering::Relaxed);
         loop {
-            let now = State::unpack(word);
-            let new = next(now)?.pack();
-            match self
-                .state
-                .compare_exchange_weak(word, new, Ordering::Relaxed, Ordering::Relaxed)
-            {
-                Ok(_) => return Some(now),
+            let new = next(State::unpack(word))?;
+            match self.state.compare_exchange_weak(
+                word,
+                new.pack(),
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return Some(new),
                 Err(seen) => word = seen,
             }
         }
@@ -119,12 +120,12 @@ impl Allocator {
         if align > ARENA_ALIGN {
             return None;
         }
-        let before = self.update(|now| {
+        let placed = self.update(|now| {
             let start = now.top.checked_next_multiple_of(align)?;
             let top = start.checked_add(size).filter(|&end| end <= ARENA_SIZE)?;
             Some(State { top, newest: start })
         })?;
-        Some(self.base().wrapping_add(before.top.next_multiple_of(align)))
+        Some(self.base().wrapping_add(placed.newest))
     }
 
     /// A block of SIZE bytes aligned to ALIGN: from the arena while it has
@@ -192,12 +193,6 @@ impl Allocator {
         unsafe { std::ptr::copy_nonoverlapping(ptr, moved, old) };
         self.free(ptr);
         moved
-    }
-}
-
-impl Default for Allocator {
-    fn default() -> Allocator {
-        Allocator::new()
     }
 }
 

@@ -82,9 +82,7 @@ impl Run {
             leftovers: Leftovers::default(),
         }
     }
-}
 
-impl Run {
     /// Now, for a timed run; None for an untimed one.
     pub fn now(&self) -> Option<Instant> {
         self.started.map(|_| Instant::now())

@@ -340,6 +340,8 @@ pub fn set_parent_death_signal(signo: libc::c_int) -> io::Result<()> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn environ_starting_yields_exactly_the_entries_with_those_prefixes() {
         use std::os::unix::ffi::OsStrExt;
@@ -362,8 +364,6 @@ mod tests {
             .map(|e| e.to_bytes().to_vec());
         assert_eq!(found, Some([b"PATH=", path.as_bytes()].concat()));
     }
-
-    use super::*;
 
     #[test]
     fn cvt_maps_minus_one_to_the_os_error() {

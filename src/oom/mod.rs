@@ -156,13 +156,10 @@ impl<'t> Watch<'t> {
         // unreadable counter falls back to the stat (a v2 cgroup without
         // the memory controller has no memory.events, yet it is ours).
         let mut probed: Option<Option<u64>> = None;
+        // The file a watch reads first: memory.events or memory.oom_control.
+        let first_counter = |v2| Counter::new(v2, true);
         let mut is_ours = |dir: &Dir<'_>, v2: bool| {
-            let first = if v2 {
-                Counter::Events
-            } else {
-                Counter::OomControl
-            };
-            probed = first.read(dir, scratch);
+            probed = first_counter(v2).read(dir, scratch);
             probed.is_some() || dir.path(b"", scratch).is_some_and(|p| procfs::is_dir(&p))
         };
         let found = match &read {
@@ -181,14 +178,7 @@ impl<'t> Watch<'t> {
         };
         // The probe's read belongs to DIR: locate returns (or keeps) the
         // directory of the last probe that said yes, right after it.
-        let first = probed.or_else(|| {
-            let counter = if v2 {
-                Counter::Events
-            } else {
-                Counter::OomControl
-            };
-            counter.read(&dir, scratch)
-        });
+        let first = probed.or_else(|| first_counter(v2).read(&dir, scratch));
         // Kernels before 4.13 have no oom_kill count in cgroup v1:
         // memory.oom_control is both the test and the count.
         let v1_count = if v2 { None } else { first.flatten() };
