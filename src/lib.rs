@@ -1,17 +1,39 @@
-//! pidone: a minimal PID-1 init for containers. It runs one program as its
+//! pidone: a minimal init for Linux containers. It runs one program as its
 //! child, forwards every signal to it, reaps every zombie, and exits with
 //! the child's status (N, or 128+S for death by signal S).
 //!
-//! The library holds everything; `main.rs` is only the C entry point. The
-//! split exists so that tests under `tests/` (the parser's property test,
-//! the panic hook's) can reach the pure parts without test-only code living
-//! among the production modules. Only [`cli`], [`run`] and [`report_panic`]
-//! are public API for those tests (and [`Argv`] for `main.rs`); nothing
-//! here is a stable library interface.
+//! This crate is the `pidone` binary and a library that puts the same init
+//! inside your own program. One line, first in `main`:
 //!
-//! Dependencies point down: `lifecycle` uses everything; `error` and the
-//! pure helpers (`signame`, `duration`, `number`) use nothing of ours.
+//! ```
+//! fn main() -> Result<(), pidone::Error> {
+//!     pidone::launch()?;
+//!     // Your program, as it always was.
+//!     Ok(())
+//! }
+//! ```
+//!
+//! When the process is PID 1 (the `ENTRYPOINT` of a container),
+//! [`launch`] starts the same program again (`/proc/self/exe`, the same
+//! argv and environment) as its child and stays behind as that child's
+//! init: it forwards every signal, reaps every orphan, and exits with the
+//! child's status, exactly as the `pidone` binary does. It never returns
+//! there. In the child, and in any process that is not PID 1, it returns
+//! `Ok(())` at once and changes nothing: signal mask, dispositions,
+//! descriptors, environment and working directory stay as the program
+//! started with them. So a single static binary `FROM scratch` behaves
+//! under `docker stop` as if it had an init in front of it.
+//!
+//! [`launch`] reads the same `PIDONE_*` variables as the binary
+//! (`PIDONE_GRACE=10s`, `PIDONE_REWRITE=TERM:QUIT`, `PIDONE_REPORT=…`);
+//! [`Init`] sets them in code. The behaviour contract, the options and the
+//! exit codes are in the README.
+//!
+//! Linking the crate changes nothing in your program until it calls
+//! [`launch`]: no allocator, no logger, no signal handler, no thread, no
+//! code run at load time.
 
+#![warn(missing_docs)]
 // An init must not panic: no unwrap, expect, panic or slice indexing in
 // pidone's own code (tests may). Enforced by `cargo clippy -- -D warnings`.
 // indexing_slicing does not cover `&text[a..b]` on a str (which panics off
@@ -30,63 +52,30 @@
     )
 )]
 
-// Out of memory: one line and exit 125 instead of Rust's abort.
-mod allocator;
-// The command line and the environment, turned into a Config.
-pub mod cli;
-// How the run ended, and the one exit code that follows.
-mod ending;
-// The few environment variables pidone reads, read once.
-mod environment;
-// Durations: parsing `500ms`/`2s`/`1m` and showing them.
-mod duration;
-// pidone's own failures and their exit codes; imports nothing of ours.
-pub mod error;
-// A child's raw wait status as a Fate, and `-e` remapping.
-mod exit_status;
-// `--explain CODE`: what an exit code means.
-mod explain;
-// pidone's own descriptors and working directory.
-mod fds;
-// Start -> supervise -> shut down -> report: the one place the exit code is made.
-mod lifecycle;
-// The logger: env_logger writing tini's line shape on stderr.
-mod logging;
-// Decimal parsing without std's generic machinery.
-mod number;
-// Did the OOM killer fire in our cgroup?
-mod oom;
-// Reading /proc.
-mod procfs;
-// Reaping every exited child.
-mod reaper;
-// `-r FROM:TO` signal rewriting.
-mod rewrite;
-// Whole-tree shutdown of leftovers after the main child exits.
-mod shutdown;
-// The signal mask, the signalfd and forwarding.
-mod signals;
-// Signal names and numbers.
-mod signame;
-// Fork, the one child side, exec.
-mod spawn;
-// The event loop once the child exists; never returns an error.
-mod supervisor;
-// The files written on the way out, never blocking on a FIFO.
-mod out_file;
-// `--report`: one JSON line describing the run.
-mod report;
-// `--termination-log`: one line saying why pidone exited.
-mod termination_log;
-// Every raw syscall nix cannot carry, with its reason.
-mod sys;
-// `--user`: resolving names from the image's /etc/passwd and /etc/group.
-mod user;
+// pidone's own failures and their exit codes.
+mod error;
+// The public builder and `launch()`: embedded mode's front door.
+mod init;
+// The operating system: syscalls, /proc, cgroups, the image's /etc.
+mod os;
+// What pidone says: the log, its answers, the termination log, the report.
+mod out;
+// A run from start to exit code: supervise, shut down, report.
+mod run;
+// Pure text: the command line, names, numbers, exit codes, explanations.
+mod text;
 
-pub use lifecycle::{report_panic, run};
-pub use sys::Argv;
+pub use error::Error;
+pub use init::{launch, Init};
+pub use os::sys::Argv;
 
-/// A start-up arena before the system allocator, and out of memory as one
-/// line and exit 125 (see `allocator`).
-#[global_allocator]
-static ALLOCATOR: allocator::Allocator = allocator::Allocator::new();
+/// The `pidone` command line, from start to exit code: what the `pidone`
+/// binary's `main` runs, for a binary of your own that is pidone (a
+/// multi-call binary, say).
+///
+/// Call it first thing in a C-style entry point (`#![no_main]`), before
+/// Rust's runtime can change any signal disposition: the child inherits
+/// them. Build ARGV with [`Argv::from_raw`].
+pub fn run_command_line(argv: Argv) -> u8 {
+    run::command_line(argv)
+}

@@ -1,0 +1,65 @@
+//! pidone's own words outside the log: an answer on stdout (`--help`,
+//! `--version`, `--explain`), the one error line on stderr when pidone
+//! cannot start its program, and the panic hook's line.
+//!
+//! Written with plain `write`s on descriptors 0-2 (no Rust runtime runs
+//! after pidone to flush a buffer), as far as they go: a closed stdout or
+//! stderr is not worth a different exit code.
+
+use std::fmt::Write as _;
+
+use crate::os::sys::{self, Standard};
+use crate::text::exit_codes::Own;
+use crate::text::one_line::one_line;
+
+/// Writes TEXT to stdout.
+pub fn answer(standard: Option<Standard>, text: &str) {
+    write_all(standard, libc::STDOUT_FILENO, text);
+}
+
+/// Writes `pidone: ERROR` to stderr: one line, built whole before any of
+/// it is written, so that nothing (not even running out of memory midway)
+/// can leave half a line.
+pub fn error_line(standard: Option<Standard>, error: &dyn std::fmt::Display) {
+    let mut line = String::new();
+    let _ = write!(line, "pidone: {error}\n");
+    write_all(standard, libc::STDERR_FILENO, &line);
+}
+
+/// Writes TEXT whole to standard descriptor FD, as far as it can.
+fn write_all(standard: Option<Standard>, fd: libc::c_int, text: &str) {
+    let Some(standard) = standard else {
+        return;
+    };
+    let mut rest = text.as_bytes();
+    while !rest.is_empty() {
+        match nix::unistd::write(standard.fd(fd), rest) {
+            Ok(n) if n > 0 => rest = rest.get(n..).unwrap_or_default(),
+            Err(nix::errno::Errno::EINTR) => {}
+            _ => break,
+        }
+    }
+}
+
+/// The panic hook: one line on stderr and exit 125, never a backtrace.
+///
+/// Clippy denies unwrap, expect, panic and indexing in pidone's code, so a
+/// panic would be a bug in pidone or std; this keeps even that to the
+/// contract's "pidone itself failed" code instead of an abort (which, with
+/// SIGABRT blocked, ends in a SIGSEGV that looks like the app's 139).
+pub fn report_panic(info: &std::panic::PanicHookInfo<'_>) {
+    let payload = info.payload();
+    let message = payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("panic");
+    let (file, line) = info.location().map_or(("?", 0), |l| (l.file(), l.line()));
+    let message = one_line(message);
+    let _ = std::io::Write::write_all(
+        &mut std::io::stderr(),
+        format!("pidone: internal error at {file}:{line}: {message}\n").as_bytes(),
+    );
+    // At once: no destructor may run and panic again.
+    sys::exit_now(Own::Failed.code().into())
+}
