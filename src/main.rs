@@ -60,8 +60,8 @@ fn out_of_memory() -> ! {
     // std's stderr handle is a static: borrowing its descriptor allocates
     // nothing, and neither does one write from a static buffer.
     let _ = nix::unistd::write(std::io::stderr(), LINE);
-    // 125, "pidone itself failed" in the exit-code table; _exit runs
-    // nothing that could allocate again (std's exit flushes stdout).
-    // SAFETY: _exit has no preconditions and never returns.
+    // 125 is "pidone itself failed" in the exit-code table.
+    // SAFETY: _exit has no preconditions and never returns; unlike std's
+    // exit, it runs nothing that could allocate on the way out.
     unsafe { libc::_exit(125) }
 }

@@ -157,15 +157,15 @@ pub fn fork() -> io::Result<Option<libc::pid_t>> {
 #[derive(Debug)]
 pub struct CStrArray<'a> {
     /// The pointers, the NULL last.
-    ptrs: Cow<'a, [*const c_char]>,
+    ptrs: Cow<'a, [Arg]>,
     life: PhantomData<&'a CStr>,
 }
 
 impl<'a> CStrArray<'a> {
     /// STRINGS, in order, and the NULL.
     pub fn new(strings: impl IntoIterator<Item = &'a CStr>) -> CStrArray<'a> {
-        let mut ptrs: Vec<*const c_char> = strings.into_iter().map(CStr::as_ptr).collect();
-        ptrs.push(std::ptr::null());
+        let mut ptrs: Vec<Arg> = strings.into_iter().map(|s| Arg(s.as_ptr())).collect();
+        ptrs.push(Arg(std::ptr::null()));
         CStrArray {
             ptrs: Cow::Owned(ptrs),
             life: PhantomData,
@@ -179,7 +179,7 @@ impl<'a> CStrArray<'a> {
         let strings = self.ptrs.len().saturating_sub(1);
         if let (Cow::Owned(ptrs), true) = (&mut self.ptrs, index < strings) {
             if let Some(slot) = ptrs.get_mut(index) {
-                *slot = string.as_ptr();
+                *slot = Arg(string.as_ptr());
             }
         }
     }
@@ -189,13 +189,15 @@ impl<'a> CStrArray<'a> {
 /// failure. Raw: nix's versions build their pointer arrays on the heap,
 /// which the child of a fork must not touch. Async-signal-safe.
 pub fn exec(program: &CStr, argv: &CStrArray<'_>, envp: Option<&CStrArray<'_>>) -> io::Error {
+    // Args are the pointers themselves (repr(transparent)).
+    let array = |a: &CStrArray<'_>| a.ptrs.as_ptr().cast::<*const c_char>();
     // SAFETY: PROGRAM is a C string; ARGV and ENVP are NULL-terminated
     // arrays of C strings that live as long as they do (CStrArray's
     // invariant), so all outlive the call.
     unsafe {
         match envp {
-            Some(envp) => libc::execvpe(program.as_ptr(), argv.ptrs.as_ptr(), envp.ptrs.as_ptr()),
-            None => libc::execvp(program.as_ptr(), argv.ptrs.as_ptr()),
+            Some(envp) => libc::execvpe(program.as_ptr(), array(argv), array(envp)),
+            None => libc::execvp(program.as_ptr(), array(argv)),
         };
     }
     io::Error::last_os_error()
@@ -273,9 +275,10 @@ pub fn environ() -> impl Iterator<Item = &'static CStr> {
 /// place, never copied: the child's argv is the tail of this one, so
 /// pidone execs it as it stands.
 #[derive(Clone, Copy, Debug)]
-pub struct Argv(&'static [*const c_char]);
+pub struct Argv(&'static [Arg]);
 
-/// One argument of an [`Argv`].
+/// One argument of an [`Argv`], or of a [`CStrArray`]: a pointer to a C
+/// string (or the NULL that ends the array).
 #[repr(transparent)]
 #[derive(Clone, Copy)]
 pub struct Arg(*const c_char);
@@ -293,24 +296,21 @@ impl Argv {
             return Argv(&[]);
         }
         // SAFETY: by the caller's contract ARGV holds COUNT pointers and the
-        // NULL after them, and lives for the process.
-        Argv(unsafe { std::slice::from_raw_parts(argv, count + 1) })
+        // NULL after them, and lives for the process; Arg is a
+        // repr(transparent) `*const c_char`, so the slices are alike.
+        Argv(unsafe { std::slice::from_raw_parts(argv.cast::<Arg>(), count + 1) })
     }
 
     /// The arguments after argv\[0\] (the kernel may even pass none).
-    pub fn args(&self) -> &'static [Arg] {
+    pub(crate) fn args(&self) -> &'static [Arg] {
         let args = self.0.get(1..self.0.len().saturating_sub(1));
-        let args = args.unwrap_or_default();
-        // SAFETY: Arg is a repr(transparent) wrapper of `*const c_char`, so
-        // the slices have the same layout; every pointer is one of argv's
-        // strings (see `from_raw`).
-        unsafe { std::slice::from_raw_parts(args.as_ptr().cast::<Arg>(), args.len()) }
+        args.unwrap_or_default()
     }
 
     /// The tail of argv that starts at ARG, ready for `exec`; `None` when
     /// ARG is not one of this command line's.
-    pub fn tail_from(&self, arg: Arg) -> Option<CStrArray<'static>> {
-        let at = self.0.iter().position(|&p| p == arg.0 && !p.is_null())?;
+    pub(crate) fn tail_from(&self, arg: Arg) -> Option<CStrArray<'static>> {
+        let at = self.0.iter().position(|p| p.0 == arg.0 && !p.0.is_null())?;
         Some(CStrArray {
             ptrs: Cow::Borrowed(self.0.get(at..)?),
             life: PhantomData,
@@ -321,8 +321,9 @@ impl Argv {
 impl Arg {
     /// The argument as a C string.
     pub fn as_c_str(&self) -> &'static CStr {
-        // SAFETY: an Arg only comes from `Argv::args`, whose pointers are
-        // NUL-terminated strings that live for the process.
+        // SAFETY: outside this module an Arg only comes from `Argv::args`
+        // (a CStrArray keeps its own, and its NULL, to itself), whose
+        // pointers are NUL-terminated strings that live for the process.
         unsafe { CStr::from_ptr(self.0) }
     }
 }
@@ -357,11 +358,9 @@ impl Eq for Arg {}
 /// descriptor would lose it, so this stays within the crate, with that one
 /// caller.
 ///
-/// Older kernels: the descriptors listed in `/proc/self/fd` that are not
-/// close-on-exec, which are exactly the inherited ones (everything opened
-/// in a Rust program is close-on-exec: std's and nix's opens, pidone's
-/// signalfd and pipes). Failures are ignored: a descriptor that cannot be
-/// closed is no reason for an init to stop.
+/// Older kernels: the descriptors listed in `/proc/self/fd`. Failures are
+/// ignored: a descriptor that cannot be closed is no reason for an init to
+/// stop.
 pub(crate) fn close_inherited(keep: BorrowedFd<'_>) {
     let keep = keep.as_raw_fd();
     let below = u32::try_from(keep).unwrap_or(3);
@@ -373,64 +372,19 @@ pub(crate) fn close_inherited(keep: BorrowedFd<'_>) {
         cvt(unsafe { libc::syscall(libc::SYS_close_range, first, last, 0) }).is_ok()
     });
     if !closed {
-        close_inherited_listed();
+        close_listed(keep);
     }
 }
 
-/// [`close_inherited`] where `close_range` is missing: raw `getdents64`
-/// into a buffer on the stack and raw `fcntl`, as nix's `Dir` allocates a
-/// directory stream and its `fcntl` wants a descriptor already borrowed,
-/// which a number read from a listing is not.
-fn close_inherited_listed() {
-    let flags = OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC;
-    let Ok(dir) = open(c"/proc/self/fd", flags, Mode::empty()) else {
+/// [`close_inherited`] where `close_range` is missing: the descriptors
+/// listed in `/proc/self/fd`, but KEEP and the listing's own.
+fn close_listed(keep: i32) {
+    let Some((open, listing)) = crate::os::procfs::numeric_entries(c"/proc/self/fd") else {
         return;
     };
-    let mut buf = [0u8; 1024];
-    loop {
-        // SAFETY: BUF is live and writable for its whole length, which is
-        // what the kernel is told; DIR is an open directory.
-        let n = unsafe {
-            libc::syscall(
-                libc::SYS_getdents64,
-                dir.as_raw_fd(),
-                buf.as_mut_ptr(),
-                buf.len(),
-            )
-        };
-        let Some(filled) = usize::try_from(n).ok().filter(|&n| n > 0) else {
-            return;
-        };
-        for fd in dirent_numbers(buf.get(..filled).unwrap_or_default()) {
-            if fd <= 2 || fd == dir.as_raw_fd() {
-                continue;
-            }
-            // SAFETY: F_GETFD only reads the descriptor's flags; a number
-            // that is no open descriptor fails with EBADF.
-            let fd_flags = unsafe { libc::fcntl(fd, libc::F_GETFD) };
-            if fd_flags >= 0 && fd_flags & libc::FD_CLOEXEC == 0 {
-                let _ = nix::unistd::close(fd);
-            }
-        }
+    for fd in open.into_iter().filter(|&fd| fd > 2 && fd != keep && fd != listing) {
+        let _ = nix::unistd::close(fd);
     }
-}
-
-/// The names of `linux_dirent64` records in BYTES that are numbers:
-/// `d_reclen` (a u16) at offset 16, the NUL-terminated name from 19.
-fn dirent_numbers(bytes: &[u8]) -> impl Iterator<Item = i32> + '_ {
-    let mut rest = bytes;
-    std::iter::from_fn(move || loop {
-        let len = rest.get(16..18).and_then(|r| <[u8; 2]>::try_from(r).ok());
-        let len = u16::from_ne_bytes(len?);
-        let (record, after) = rest.split_at_checked(usize::from(len).max(19))?;
-        rest = after;
-        let name = record.get(19..).unwrap_or_default();
-        let name = name.split(|&b| b == 0).next().unwrap_or_default();
-        let number = crate::text::number::parse_bytes(name).and_then(|n| i32::try_from(n).ok());
-        if number.is_some() {
-            return number;
-        }
-    })
 }
 
 /// Asks the kernel to send SIGNO to us when our parent dies. Raw prctl:
@@ -475,36 +429,23 @@ mod tests {
         assert_eq!(args, ["-s", "--", "app", "x"]);
         let app = argv.args()[2];
         let tail = argv.tail_from(app).unwrap();
-        assert_eq!(&*tail.ptrs, &raw[3..]);
+        let tail: Vec<*const c_char> = tail.ptrs.iter().map(|a| a.0).collect();
+        assert_eq!(tail, &raw[3..]);
         // SAFETY: a null argv is refused, not read.
         let empty = unsafe { Argv::from_raw(0, std::ptr::null()) };
         assert!(empty.args().is_empty());
     }
 
     #[test]
-    fn dirent_records_give_their_numeric_names() {
-        let record = |name: &str| {
-            let len = (19 + name.len() + 1).next_multiple_of(8);
-            let mut r = vec![0u8; len];
-            r[16..18].copy_from_slice(&(len as u16).to_ne_bytes());
-            r[19..19 + name.len()].copy_from_slice(name.as_bytes());
-            r
-        };
-        let bytes = [".", "..", "0", "17", "x1", "123456"].map(record).concat();
-        let found: Vec<i32> = dirent_numbers(&bytes).collect();
-        assert_eq!(found, [0, 17, 123456]);
-        assert_eq!(dirent_numbers(&bytes[..30]).count(), 0);
-    }
-
-    #[test]
     fn arrays_end_in_null_and_replace_only_their_strings() {
         let (a, b, c) = (c"a", c"b", c"c");
         let mut array = CStrArray::new([a, b]);
-        assert_eq!(*array.ptrs, [a.as_ptr(), b.as_ptr(), std::ptr::null()]);
+        let ptrs = |array: &CStrArray<'_>| -> Vec<*const c_char> { array.ptrs.iter().map(|a| a.0).collect() };
+        assert_eq!(ptrs(&array), [a.as_ptr(), b.as_ptr(), std::ptr::null()]);
         array.replace(1, c);
         array.replace(2, c);
         array.replace(9, c);
-        assert_eq!(array.ptrs[1], c.as_ptr());
+        assert_eq!(ptrs(&array), [a.as_ptr(), c.as_ptr(), std::ptr::null()]);
         assert!(array.ptrs[2].is_null());
     }
 }

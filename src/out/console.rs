@@ -56,10 +56,10 @@ pub fn report_panic(info: &std::panic::PanicHookInfo<'_>) {
         .unwrap_or("panic");
     let (file, line) = info.location().map_or(("?", 0), |l| (l.file(), l.line()));
     let message = one_line(message);
-    let _ = std::io::Write::write_all(
-        &mut std::io::stderr(),
-        format!("pidone: internal error at {file}:{line}: {message}\n").as_bytes(),
-    );
+    let line = format!("pidone: internal error at {file}:{line}: {message}\n");
+    // std's stderr handle is a static: borrowing its descriptor needs no
+    // proof that descriptors 0-2 are open, and the hook has none at hand.
+    let _ = nix::unistd::write(std::io::stderr(), line.as_bytes());
     // At once: no destructor may run and panic again.
     sys::exit_now(Own::Failed.code().into())
 }

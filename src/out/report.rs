@@ -58,10 +58,7 @@ pub fn render(run: &Run, ending: &Ending, now: Instant) -> String {
                 None => out.null(),
             }
             out.key("signal");
-            match signal {
-                Some(signo) => out.string(&Name(signo).to_string()),
-                None => out.null(),
-            }
+            out.signal(signal);
             out.key("core_dumped");
             out.boolean(run.core_dumped);
             out.key("oom_killed");
@@ -82,12 +79,9 @@ pub fn render(run: &Run, ending: &Ending, now: Instant) -> String {
         (Some(stop), child) => {
             out.open();
             out.key("signal");
-            out.string(&Name(stop.signal).to_string());
+            out.signal(Some(stop.signal));
             out.key("sent");
-            match stop.sent {
-                Some(signo) => out.string(&Name(signo).to_string()),
-                None => out.null(),
-            }
+            out.signal(stop.sent);
             out.key("source");
             out.string(match stop.source {
                 Source::External => "external",
@@ -174,6 +168,15 @@ impl Json {
     fn boolean(&mut self, value: bool) {
         self.separate();
         self.0.push_str(if value { "true" } else { "false" });
+    }
+
+    /// A signal's name (`"SIGTERM"`), or null. Names need no escaping.
+    fn signal(&mut self, signo: Option<i32>) {
+        self.separate();
+        let _ = match signo {
+            Some(signo) => write!(self.0, "\"{}\"", Name(signo)),
+            None => self.0.write_str("null"),
+        };
     }
 
     fn number(&mut self, value: u64) {

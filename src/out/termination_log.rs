@@ -5,6 +5,8 @@
 //! Only the line lives here, built by pure code (unit-tested); `out_file`
 //! writes it, best-effort, as it writes the report.
 
+use std::fmt::Write;
+
 use crate::run::ending::Ending;
 use crate::text::fate::Fate;
 use crate::os::oom::Limit;
@@ -15,28 +17,28 @@ const MAX_LINE: usize = 4095;
 
 /// The one line for ENDING (without the newline).
 pub fn line(ending: &Ending) -> String {
-    let mut line = match ending {
+    let code = ending.exit_code();
+    let mut line = String::new();
+    // Writing to a String cannot fail.
+    let _ = match ending {
         Ending::Child { fate, oom, .. } => {
-            let mut line = match *fate {
-                Fate::Exited(n) => format!("exited with code {n}"),
-                Fate::Signaled(signo) => format!("killed by {} ({})", Name(signo), fate.code()),
+            let _ = match *fate {
+                Fate::Exited(n) => write!(line, "exited with code {n}"),
+                Fate::Signaled(signo) => write!(line, "killed by {} ({})", Name(signo), fate.code()),
             };
             if let Some(limit) = oom {
                 line.push_str(": OOM killer");
                 if let Limit::Bytes(_) = limit {
-                    line.push_str(&format!(", {limit}"));
+                    let _ = write!(line, ", {limit}");
                 }
             }
-            let code = ending.exit_code();
             if code != fate.code() {
-                line.push_str(&format!(" (remapped to exit code {code})"));
+                let _ = write!(line, " (remapped to exit code {code})");
             }
-            line
+            Ok(())
         }
-        Ending::Paused { signo } => format!("pause ended by {} (0)", Name(*signo)),
-        Ending::NotStarted { message, .. } => {
-            format!("failed to start: {message} ({})", ending.exit_code())
-        }
+        Ending::Paused { signo } => write!(line, "pause ended by {} ({code})", Name(*signo)),
+        Ending::NotStarted { message, .. } => write!(line, "failed to start: {message} ({code})"),
     };
     if line.len() > MAX_LINE {
         let mut end = MAX_LINE;

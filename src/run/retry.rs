@@ -9,7 +9,7 @@
 use std::io;
 use std::time::Duration;
 
-use log::{info, warn};
+use log::warn;
 
 /// The first wait after a failure; each further failure doubles it.
 const FIRST: Duration = Duration::from_millis(10);
@@ -45,15 +45,9 @@ impl Retry {
         back_off(self.failures)
     }
 
-    /// Records that the step worked; says so when it had been failing.
+    /// Records that the step worked.
     pub fn succeeded(&mut self) {
-        if self.failures > 0 {
-            info!(
-                "{} works again after {} failed tries",
-                self.what, self.failures
-            );
-            self.failures = 0;
-        }
+        self.failures = 0;
     }
 }
 

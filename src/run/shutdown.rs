@@ -72,7 +72,7 @@ pub fn leftovers(
     };
     let count = signal_all(first, pid1);
     let found = count.unwrap_or(0);
-    let many = count.map_or_else(|| "the".to_string(), |n| n.to_string());
+    let many = Count(count, "the");
     if grace.is_zero() {
         info!("main child gone: sent SIGKILL to {many} leftover processes (--grace 0)");
         tree.wait_until_gone(KILL_WAIT);
@@ -89,7 +89,7 @@ pub fn leftovers(
     // Nothing may cut the wait for the SIGKILLed: they cannot delay it.
     tree.hurry = false;
     let killed = signal_all(libc::SIGKILL, pid1);
-    let shown = killed.map_or_else(|| "some".to_string(), |n| n.to_string());
+    let shown = Count(killed, "some");
     info!(
         "{shown} of {many} leftover processes did not exit within {}: sent SIGKILL",
         duration::show(grace)
@@ -102,6 +102,18 @@ pub fn leftovers(
     }
     let killed = killed.unwrap_or(0).min(found);
     counted(found, found - killed, killed)
+}
+
+/// A count for the log, or WORD when `/proc` could not tell it.
+struct Count(Option<usize>, &'static str);
+
+impl std::fmt::Display for Count {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(n) => write!(f, "{n}"),
+            None => f.write_str(self.1),
+        }
+    }
 }
 
 /// The leftovers being shut down, and the count of those reaped.

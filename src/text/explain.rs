@@ -64,15 +64,14 @@ pub fn explain(code: u8) -> String {
     } else if let Some(text) = fixed {
         let _ = write!(out, "{code}: {text}");
     } else if (1..=RTMAX).contains(&signo) {
-        let name = Name(signo).to_string();
+        let name = Name(signo);
         let _ = write!(
             out,
             "{code} = 128 + {signo}: killed by {name} — {}",
             signal_causes(signo)
         );
         if signo >= RTMIN {
-            let short = name.strip_prefix("SIG").unwrap_or(&name);
-            let _ = write!(out, " ({short} in bash's and Docker's numbering)");
+            let _ = write!(out, " ({name:#} in bash's and Docker's numbering)");
         }
         out.push('.');
         out.push_str(match signo {

@@ -94,20 +94,22 @@ fn parse_number(text: &str) -> Option<i32> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Name(pub i32);
 
+/// `SIGTERM`; with `{:#}`, `TERM`, as `kill -l` and Docker name them.
 impl fmt::Display for Name {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = self.0;
+        let sig = if f.alternate() { "" } else { "SIG" };
         match n {
             1..=31 => {
                 let name = standard(n).unwrap_or("?");
-                write!(f, "SIG{name}")
+                write!(f, "{sig}{name}")
             }
-            32 | 33 => write!(f, "SIG{n}"),
-            RTMIN => f.write_str("SIGRTMIN"),
-            RTMAX => f.write_str("SIGRTMAX"),
+            32 | 33 => write!(f, "{sig}{n}"),
+            RTMIN => write!(f, "{sig}RTMIN"),
+            RTMAX => write!(f, "{sig}RTMAX"),
             // bash's split: RTMIN+1..RTMIN+15, then RTMAX-14..RTMAX-1.
-            35..=49 => write!(f, "SIGRTMIN+{}", n - RTMIN),
-            50..=63 => write!(f, "SIGRTMAX-{}", RTMAX - n),
+            35..=49 => write!(f, "{sig}RTMIN+{}", n - RTMIN),
+            50..=63 => write!(f, "{sig}RTMAX-{}", RTMAX - n),
             _ => write!(f, "signal {n}"),
         }
     }

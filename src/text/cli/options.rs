@@ -151,9 +151,8 @@ pub struct Row {
     /// (`PIDONE_REMAP_EXIT=143,130`); empty for none.
     pub example: &'static str,
     /// The help text, pre-wrapped: lines separated by `\n`, each at most
-    /// 50 columns (the help's right column) once `usage` has put the
-    /// defaults in for `{grace}`, `{stop-grace}`, `{stop-signal}` and
-    /// `{log}`.
+    /// 50 columns (the help's right column). A default it names is held to
+    /// its constant by a unit test.
     pub help: &'static str,
 }
 
@@ -242,9 +241,9 @@ impl Opt {
                     None,
                     "when the main child has exited, give leftover\n\
                      processes this long between SIGTERM and\n\
-                     SIGKILL (0 kills at once). Default: {grace}\n\
+                     SIGKILL (0 kills at once). Default: 2s\n\
                      when the child ended on its own; during a\n\
-                     stop, until they exit (at most {stop-grace})",
+                     stop, until they exit (at most 300s)",
                 )
             },
             Opt::KillAfter => Row {
@@ -278,7 +277,7 @@ impl Opt {
                     "stop-signal",
                     None,
                     "the signal --stop-after acts as (default\n\
-                     {stop-signal}; not KILL or STOP)",
+                     TERM; not KILL or STOP)",
                 )
             },
             Opt::Pause => row(
@@ -356,7 +355,7 @@ impl Opt {
                     self,
                     "quiet",
                     Some('q'),
-                    "log errors only. Default: {log}. PIDONE_LOG takes\n\
+                    "log errors only. Default: warn. PIDONE_LOG takes\n\
                      env_logger's filters (warn,pidone=debug);\n\
                      TINI_VERBOSITY is 0..3",
                 )

@@ -1,17 +1,14 @@
 //! The answers that end parsing: `--help`, generated from the option table,
 //! the defaults and the exit-code table, and `--version`.
 //!
-//! Built at run time, only when asked. Never lists an option, a variable, a
-//! default or an exit code by hand: the tables and constants are the only
-//! lists.
+//! Built at run time, only when asked. Never lists an option, a variable or
+//! an exit code by hand: the tables are the only lists. The defaults the
+//! help texts name are held to their constants by a unit test.
 
 use std::fmt::Write;
 
 use super::options::{self, Kind, Opt, Row};
-use super::{DEFAULT_GRACE, DEFAULT_STOP_SIGNAL, STOP_GRACE};
-use crate::out::logging::DEFAULT_LEVEL;
 use crate::text::exit_codes::RULES;
-use crate::text::{duration, signame};
 
 /// Above the options.
 const HEAD: &str = "\
@@ -43,32 +40,12 @@ const WIDTH: usize = 50;
 /// How `--help` marks an option that may be given more than once.
 const REPEATABLE: &str = "; repeatable";
 
-/// The defaults as `--help` shows them, by the placeholder the table's help
-/// texts name them with.
-pub fn defaults() -> [(&'static str, String); 4] {
-    let signal = signame::Name(DEFAULT_STOP_SIGNAL).to_string();
-    [
-        ("{grace}", duration::show(DEFAULT_GRACE)),
-        ("{stop-grace}", duration::show(STOP_GRACE)),
-        (
-            "{stop-signal}",
-            signal.strip_prefix("SIG").unwrap_or(&signal).to_string(),
-        ),
-        ("{log}", DEFAULT_LEVEL.as_str().to_ascii_lowercase()),
-    ]
-}
-
 /// The usage text for `--help`.
 pub fn usage() -> String {
-    let defaults = defaults();
     let mut text = String::with_capacity(4096);
     text.push_str(HEAD);
     for (i, row) in options::rows().enumerate() {
-        let mut help = row.help.to_string();
-        for (placeholder, value) in &defaults {
-            help = help.replace(placeholder, value);
-        }
-        let mut lines: Vec<String> = help.lines().map(str::to_owned).collect();
+        let mut lines: Vec<String> = row.help.lines().map(str::to_owned).collect();
         if row.repeatable {
             match lines.last_mut() {
                 Some(last) if last.len() + REPEATABLE.len() <= WIDTH => last.push_str(REPEATABLE),
@@ -96,7 +73,7 @@ pub fn usage() -> String {
     }
     text.push_str(TAIL);
     for rule in &RULES {
-        let _ = writeln!(text, "  {:>3}  {}", rule.code, rule.situation.replace('`', ""));
+        let _ = writeln!(text, "  {:>3}  {}", rule.code, rule.meaning);
     }
     text
 }
