@@ -2,6 +2,16 @@
 
 use super::*;
 use crate::os::oom::Limit;
+use crate::run::tally::{Leftovers, Stop};
+use crate::text::exit_codes::Own;
+use crate::text::fate::Remap;
+
+/// `-e` for CODES.
+fn remap(codes: &[u8]) -> Remap {
+    let mut remap = Remap::default();
+    codes.iter().for_each(|&code| remap.insert(code));
+    remap
+}
 
 fn parse(line: &str) -> serde_json::Value {
     assert!(!line.contains('\n'), "one line: {line}");
@@ -16,6 +26,7 @@ fn a_stopped_child_is_described_in_full() {
     run.child = Some((7, Some(ms(5))));
     run.stop = Some(Stop {
         signal: libc::SIGTERM,
+        sent: Some(libc::SIGQUIT),
         source: Source::StopAfter,
         at: ms(2005),
         kill_after_fired: false,
@@ -27,11 +38,13 @@ fn a_stopped_child_is_described_in_full() {
         found: 2,
         exited_in_grace: 1,
         killed: 1,
+        grace: Duration::from_secs(300),
+        rule: GraceRule::Stop,
     };
     let ending = Ending::Child {
         fate: Fate::Signaled(libc::SIGTERM),
         oom: None,
-        code: 143,
+        remap: Remap::default(),
     };
     let json = parse(&render(&run, &ending, ms(2030)));
     assert_eq!(json["version"], env!("CARGO_PKG_VERSION"));
@@ -44,6 +57,7 @@ fn a_stopped_child_is_described_in_full() {
     assert_eq!(json["child"]["runtime_ms"], 2012);
     assert_eq!(json["error"], serde_json::Value::Null);
     assert_eq!(json["stop"]["signal"], "SIGTERM");
+    assert_eq!(json["stop"]["sent"], "SIGQUIT");
     assert_eq!(json["stop"]["source"], "stop-after");
     assert_eq!(json["stop"]["at_ms"], 2000);
     assert_eq!(json["stop"]["child_exited_after_ms"], 12);
@@ -53,6 +67,8 @@ fn a_stopped_child_is_described_in_full() {
     assert_eq!(json["leftovers"]["found"], 2);
     assert_eq!(json["leftovers"]["exited_in_grace"], 1);
     assert_eq!(json["leftovers"]["killed"], 1);
+    assert_eq!(json["leftovers"]["grace_ms"], 300_000);
+    assert_eq!(json["leftovers"]["grace"], "stop");
     assert_eq!(json["duration_ms"], 2030);
 }
 
@@ -65,7 +81,7 @@ fn endings_without_a_child_or_a_stop() {
         (
             Ending::NotStarted {
                 message: "/app: No such file or directory".into(),
-                code: 127,
+                situation: Own::NotFound,
             },
             None,
             r#""child":null,"error":"/app: No such file or directory","stop":null"#,
@@ -79,7 +95,7 @@ fn endings_without_a_child_or_a_stop() {
             Ending::Child {
                 fate: Fate::Exited(3),
                 oom: None,
-                code: 0,
+                remap: remap(&[3]),
             },
             Some((9, Some(t0))),
             r#""exit_code":0,"child":{"pid":9,"exit_code":3,"signal":null"#,
@@ -88,7 +104,7 @@ fn endings_without_a_child_or_a_stop() {
             Ending::Child {
                 fate: Fate::Signaled(9),
                 oom: Some(Limit::Bytes(1 << 25)),
-                code: 137,
+                remap: Remap::default(),
             },
             Some((9, Some(t0))),
             r#""signal":"SIGKILL","core_dumped":false,"oom_killed":true"#,
@@ -97,7 +113,7 @@ fn endings_without_a_child_or_a_stop() {
             Ending::Child {
                 fate: Fate::Signaled(37),
                 oom: None,
-                code: 165,
+                remap: Remap::default(),
             },
             Some((9, Some(t0))),
             r#""signal":"SIGRTMIN+3""#,
@@ -109,6 +125,30 @@ fn endings_without_a_child_or_a_stop() {
         let line = render(&run, ending, t0);
         parse(&line);
         assert!(line.contains(want), "{want} not in {line}");
+    }
+}
+
+#[test]
+fn a_stop_the_rewrite_dropped_sends_nothing_and_the_grace_is_named() {
+    let t0 = Instant::now();
+    let mut run = Run::new(Some(t0));
+    run.child = Some((7, Some(t0)));
+    run.stop = Some(Stop {
+        signal: libc::SIGTERM,
+        sent: None,
+        source: Source::External,
+        at: t0,
+        kill_after_fired: false,
+    });
+    for (rule, name) in [(GraceRule::Default, "default"), (GraceRule::Stop, "stop"), (GraceRule::Set, "set")] {
+        run.leftovers.rule = rule;
+        run.leftovers.grace = Duration::from_millis(1500);
+        let ending = Ending::Paused { signo: 15 };
+        let json = parse(&render(&run, &ending, t0));
+        assert_eq!(json["stop"]["sent"], serde_json::Value::Null);
+        assert_eq!(json["stop"]["source"], "external");
+        assert_eq!(json["leftovers"]["grace"], name);
+        assert_eq!(json["leftovers"]["grace_ms"], 1500);
     }
 }
 

@@ -6,7 +6,10 @@ use std::time::Duration;
 
 use log::LevelFilter;
 
+use super::options::{self, Kind, Opt};
 use super::*;
+use crate::error::UsageError;
+use crate::out::logging::LogSpec;
 use crate::text::fate::Remap;
 use crate::text::rewrite::Rewrite;
 
@@ -237,7 +240,7 @@ fn help_and_version_end_parsing() {
 fn beyond_the_peers_options_and_their_variables() {
     let ms = Duration::from_millis;
     let c = config(&["x"], &[]);
-    assert_eq!(c.grace, DEFAULT_GRACE);
+    assert_eq!(c.grace, None);
     assert_eq!(c.kill_after, None);
     assert_eq!(c.rewrite, Rewrite::default());
     assert_eq!(c.termination_log, None);
@@ -255,7 +258,7 @@ fn beyond_the_peers_options_and_their_variables() {
         ],
         &[],
     );
-    assert_eq!(c.grace, ms(500));
+    assert_eq!(c.grace, Some(ms(500)));
     assert_eq!(c.kill_after, Some(ms(300)));
     assert_eq!(c.rewrite.apply(15), Some(3));
     assert_eq!(c.rewrite.apply(10), None);
@@ -267,7 +270,7 @@ fn beyond_the_peers_options_and_their_variables() {
         ("PIDONE_TERMINATION_LOG", "/tmp/why"),
     ];
     let c = config(&["x"], &env);
-    assert_eq!(c.grace, ms(0));
+    assert_eq!(c.grace, Some(ms(0)));
     assert_eq!(c.kill_after, Some(ms(60_000)));
     assert_eq!(c.rewrite.apply(15), Some(3));
     assert_eq!(c.rewrite.apply(10), None);
@@ -282,7 +285,7 @@ fn beyond_the_peers_options_and_their_variables() {
         &["--grace", "1s", "--kill-after", "2", "-r", "HUP:0", "x"],
         &env,
     );
-    assert_eq!(c.grace, ms(1_000));
+    assert_eq!(c.grace, Some(ms(1_000)));
     assert_eq!(c.kill_after, Some(ms(2_000)));
     assert_eq!(c.rewrite.apply(1), None);
     assert_eq!(c.rewrite.apply(15), Some(15));
@@ -389,22 +392,26 @@ fn good_value(kind: Kind) -> &'static str {
 
 #[test]
 fn the_table_is_consistent_and_every_row_has_a_handler() {
-    for (i, opt) in OPTIONS.iter().enumerate() {
-        let later = OPTIONS.get(i + 1..).unwrap_or_default();
-        assert!(later.iter().all(|o| o.long() != opt.long()), "{opt:?}");
+    let rows: Vec<options::Row> = options::rows().collect();
+    assert!(rows.len() < 32, "Decided keeps a bit per option");
+    for (i, opt) in rows.iter().enumerate() {
+        assert_eq!(opt.opt.row().long, opt.long, "{opt:?}");
+        let later = rows.get(i + 1..).unwrap_or_default();
+        assert!(later.iter().all(|o| o.long != opt.long), "{opt:?}");
+        assert!(later.iter().all(|o| o.opt != opt.opt), "{opt:?}");
         assert!(
             opt.short.is_none() || later.iter().all(|o| o.short != opt.short),
             "{opt:?}"
         );
         // PIDONE_* first, then at most tini's.
-        for (n, var) in opt.env().enumerate() {
+        for (n, var) in opt.env.iter().enumerate() {
             let prefix = if n == 0 { "PIDONE_" } else { "TINI_" };
             assert!(var.starts_with(prefix), "{opt:?}");
         }
-        assert!(opt.env().len() <= 2, "{opt:?}");
-        // Each long and short form reaches a store arm (no "unknown option").
+        assert!(opt.env.len() <= 2, "{opt:?}");
+        // Each long and short form reaches its store arm.
         let value = good_value(opt.kind);
-        let mut forms = vec![vec![format!("--{}", opt.long())]];
+        let mut forms = vec![vec![format!("--{}", opt.long)]];
         if let Some(short) = opt.short {
             forms.push(vec![format!("-{short}")]);
         }
@@ -412,7 +419,7 @@ fn the_table_is_consistent_and_every_row_has_a_handler() {
             if opt.kind.takes_value() {
                 args.push(value.into());
             }
-            if opt.long() != "pause" {
+            if opt.opt != Opt::Pause {
                 args.push("prog".into());
             }
             let args: Vec<OsString> = args.iter().map(OsString::from).collect();
@@ -426,18 +433,25 @@ fn the_table_is_consistent_and_every_row_has_a_handler() {
 fn help_lists_every_option_and_variable_within_80_columns() {
     let help = usage();
     assert!(help.starts_with("Usage: pidone"));
-    for opt in &OPTIONS {
+    for opt in options::rows() {
         let long = match opt.kind.takes_value() {
-            true => format!("--{} {}", opt.long(), opt.kind.placeholder()),
-            false => format!("--{}", opt.long()),
+            true => format!("--{} {}", opt.long, opt.kind.placeholder()),
+            false => format!("--{}", opt.long),
         };
         assert!(help.contains(&long), "{long} in\n{help}");
         if let Some(short) = opt.short {
-            assert!(help.contains(&format!("-{short}, --{}", opt.long())));
+            assert!(help.contains(&format!("-{short}, --{}", opt.long)));
         }
-        for var in opt.env() {
+        for var in opt.env {
             assert!(help.contains(var), "{var} in\n{help}");
         }
+        // The help says "repeatable" exactly for the repeatable options.
+        let block: String = help
+            .lines()
+            .skip_while(|line| !line.contains(&format!("--{}", opt.long)))
+            .take_while(|line| !line.trim_start().starts_with('-') || line.contains(&format!("--{}", opt.long)))
+            .collect();
+        assert_eq!(block.contains("repeatable"), opt.repeatable, "{}: {block}", opt.long);
     }
     for line in help.lines() {
         assert!(line.chars().count() <= 79, "too wide: {line:?}");
@@ -446,13 +460,43 @@ fn help_lists_every_option_and_variable_within_80_columns() {
 
 #[test]
 fn options_sharing_variables_share_one_setting_and_no_others_do() {
-    for (row, opt) in OPTIONS.iter().enumerate() {
-        for (other, theirs) in OPTIONS.iter().enumerate() {
-            let same = packed::SETTING[row] == packed::SETTING[other];
-            let equal = opt.env().eq(theirs.env());
-            assert_eq!(same, equal, "{} {}", opt.long(), theirs.long());
+    for opt in options::rows() {
+        for theirs in options::rows() {
+            let same = opt.opt.setting() == theirs.opt.setting();
+            let shared = !opt.env.is_empty() && opt.env == theirs.env;
+            assert_eq!(same, shared || opt.opt == theirs.opt, "{} {}", opt.long, theirs.long);
         }
     }
-    let row = |long| packed::by_long(long).unwrap().0;
-    assert_eq!(packed::SETTING[row("quiet")], row("verbose"));
+    assert_eq!(Opt::Quiet.setting(), Opt::Verbose);
 }
+
+#[test]
+fn help_names_the_defaults_the_constants_hold() {
+    let help = usage();
+    let grace = crate::text::duration::show(DEFAULT_GRACE);
+    let stop_grace = crate::text::duration::show(STOP_GRACE);
+    let signal = format!("{:#}", crate::text::signame::Name(DEFAULT_STOP_SIGNAL));
+    let level = crate::out::logging::DEFAULT_LEVEL.as_str().to_ascii_lowercase();
+    for want in [
+        format!("Default: {grace}"),
+        format!("(at most {stop_grace})"),
+        format!("(default\n{:27}{signal};", ""),
+        format!("Default: {level}."),
+    ] {
+        assert!(help.contains(&want), "{want:?} not in\n{help}");
+    }
+    assert_eq!(Config::<OsString>::default().grace, None);
+    assert_eq!(Config::<OsString>::default().stop_signal, DEFAULT_STOP_SIGNAL);
+    assert_eq!(Config::<OsString>::default().log, LogSpec::default());
+}
+
+#[test]
+fn help_lists_pidones_own_exit_codes_from_the_table() {
+    let help = usage();
+    for rule in &crate::text::exit_codes::RULES {
+        let line = format!("  {:>3}  {}", rule.code, rule.meaning);
+        assert!(help.lines().any(|l| l == line), "{line:?} not in\n{help}");
+    }
+}
+
+mod environment;
