@@ -75,16 +75,20 @@ pub trait Engine {
 
     /// The exit code the engine recorded for container NAME.
     fn exit_code(&self, name: &str) -> i32 {
-        let code = self.inspect(name, "{{.State.ExitCode}}");
-        code.parse()
-            .unwrap_or_else(|_| panic!("exit code of {name}: {code:?}"))
+        self.state_number(name, "ExitCode")
     }
 
     /// The host pid of container NAME's PID 1.
     fn host_pid(&self, name: &str) -> i32 {
-        let pid = self.inspect(name, "{{.State.Pid}}");
-        pid.parse()
-            .unwrap_or_else(|_| panic!("host pid of {name}: {pid:?}"))
+        self.state_number(name, "Pid")
+    }
+
+    /// The number in container NAME's `.State.FIELD`.
+    fn state_number(&self, name: &str, field: &str) -> i32 {
+        let value = self.inspect(name, &format!("{{{{.State.{field}}}}}"));
+        value
+            .parse()
+            .unwrap_or_else(|_| panic!("{field} of {name}: {value:?}"))
     }
 
     /// `exec NAME ARGS`, which must succeed; its stdout.

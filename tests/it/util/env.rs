@@ -33,7 +33,7 @@ pub fn command_exists(program: &str) -> bool {
 /// caller returns early.
 pub fn skip(what: &str, why: &str, fix: &str) {
     if in_ci() {
-        panic!("CI=true but {what} cannot run: {why}");
+        panic!("{what} cannot run, and CI=true makes that a failure: {why}");
     }
     static SAID: Mutex<Vec<String>> = Mutex::new(Vec::new());
     let mut said = SAID.lock().unwrap_or_else(|e| e.into_inner());

@@ -12,9 +12,9 @@ use std::sync::OnceLock;
 use super::procfs::start_time;
 
 /// The label key every Docker image and container of ours carries, its
-/// value naming the run ([`label`]). Not the `pidone-test` key of older
-/// versions of this harness: their sweep would take our value for a dead
-/// pid and remove a live run's images.
+/// value naming the run ([`label`]). Not `pidone-test`: a sweep that reads
+/// that key's value as a bare pid would take ours for a dead one and
+/// remove a live run's images.
 pub const LABEL: &str = "pidone-test-run";
 
 /// This test process: its pid and its start time.
