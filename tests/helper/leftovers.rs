@@ -29,6 +29,7 @@ use std::time::Duration;
 use signal_hook::consts::SIGTERM;
 use signal_hook::iterator::Signals;
 
+use crate::kill::kill;
 use crate::signals::{die_with_parent, ignore, wait_forever};
 use crate::{fail, say, Args};
 
@@ -131,14 +132,12 @@ fn leave_behind(file: &str, code: i32, stubborn: bool, stopped: bool) -> ! {
         await_ready(ready[0]);
     }
     if stopped {
+        // Stop it and wait until the kernel says it is stopped, so the
+        // test starts from a stopped leftover.
+        let _ = kill(graceful, libc::SIGSTOP);
         let mut status = 0;
-        // SAFETY: plain integers; STATUS is writable. Stop it and wait
-        // until the kernel says it is stopped, so the test starts from a
-        // stopped leftover.
-        unsafe {
-            libc::kill(graceful, libc::SIGSTOP);
-            libc::waitpid(graceful, &mut status, libc::WUNTRACED);
-        }
+        // SAFETY: plain integers; STATUS is writable.
+        unsafe { libc::waitpid(graceful, &mut status, libc::WUNTRACED) };
     }
     say("leaving");
     std::process::exit(code);

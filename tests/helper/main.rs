@@ -29,6 +29,10 @@
 // this `main` directly and no Rust runtime set-up touches a disposition.
 #![no_main]
 
+// The tests' one signal-sending helper, shared rather than copied: the
+// raises below send real-time numbers too, which only its raw path takes.
+#[path = "../it/util/kill.rs"]
+mod kill;
 mod leftovers;
 mod memory;
 mod orphans;

@@ -27,6 +27,7 @@
 
 use std::ffi::c_int;
 
+use crate::kill::kill;
 use crate::signals::{die_with_parent, next_forwarded, set_mask, signalfd_all, wait_forever};
 use crate::{fail, say, Args};
 
@@ -166,8 +167,7 @@ fn race(orphans: usize, signal: bool, value: i32) -> ! {
         // Unblock only VALUE, so the signals still pending cannot kill us
         // first; then deliver it to ourselves.
         set_mask(!(1u64 << (value - 1)));
-        // SAFETY: plain integers.
-        unsafe { libc::kill(libc::getpid(), value) };
+        let _ = kill(std::process::id() as i32, value);
     }
     // SAFETY: no preconditions; skip every destructor, as fast as possible.
     unsafe { libc::_exit(value) }

@@ -26,6 +26,7 @@
 use std::ffi::c_int;
 use std::time::Duration;
 
+use crate::kill::kill;
 use crate::{fail, say, Args};
 
 /// Every signal 1-64, bit N-1 for signal N, as the kernel and /proc count.
@@ -41,8 +42,7 @@ pub fn run(args: &Args) -> bool {
         "exit" => std::process::exit(args.number(1)),
         "raise" => {
             set_mask(0);
-            // SAFETY: plain integers.
-            unsafe { libc::kill(libc::getpid(), args.number(1)) };
+            let _ = kill(std::process::id() as i32, args.number(1));
             fail("still alive after raise", 97);
         }
         "pause" => {

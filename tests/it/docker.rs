@@ -1,8 +1,9 @@
 //! pidone in Docker, end to end: the image is built `FROM scratch` from
 //! the locally built static binaries, with pidone and its ENTRYPOINT as
 //! `Dockerfile.example`'s final stage has them and the suite's `testee` as
-//! the app (see docker_util::image), and every scenario is what a user sees
-//! from `docker run`, `docker stop`, `docker kill` and `docker inspect`.
+//! the app (see util/docker/image.rs), and every scenario is what a user
+//! sees from `docker run`, `docker stop`, `docker kill` and `docker
+//! inspect`.
 //! Without a daemon these tests skip loudly, except under `CI=true`, where
 //! they fail.
 //!
@@ -15,10 +16,9 @@ use std::process::{Command, Stdio};
 use std::thread;
 use std::time::Duration;
 
-use crate::docker_util::{
-    self, announce, parse_ps, Attached, Container, PrivateDaemon, Process, TempDir,
-};
-use crate::util;
+use crate::util::docker::{self, Attached, Container, PrivateDaemon};
+use crate::util::engine::{Engine, Process};
+use crate::util::{self, announce, TempDir};
 
 /// An app that says it has started, then waits with no signal handler at
 /// all (`testee pause`): SIGTERM either kills it (default action) or, as
@@ -27,7 +27,7 @@ const SAY_READY_THEN_WAIT: [&str; 2] = ["testee", "pause"];
 
 #[test]
 fn the_recipes_entrypoint_runs_the_images_cmd_under_pidone() {
-    let Some(docker) = docker_util::docker() else {
+    let Some(docker) = docker::docker() else {
         return;
     };
     let image = docker.test_image();
@@ -51,7 +51,7 @@ fn the_recipes_entrypoint_runs_the_images_cmd_under_pidone() {
 
 #[test]
 fn exit_codes_reach_docker_run_and_docker_inspect() {
-    let Some(docker) = docker_util::docker() else {
+    let Some(docker) = docker::docker() else {
         return;
     };
     let image = docker.test_image();
@@ -81,8 +81,8 @@ fn exit_codes_reach_docker_run_and_docker_inspect() {
 /// -t 5`; returns the time and the exit code, which `docker run` and
 /// `docker inspect` must agree on.
 fn time_docker_stop(
-    docker: &docker_util::Docker,
-    image: &docker_util::Image,
+    docker: &docker::Docker,
+    image: &docker::Image,
     options: &[&str],
     args: &[&str],
 ) -> (Duration, i32) {
@@ -97,7 +97,7 @@ fn time_docker_stop(
 
 #[test]
 fn docker_stop_is_instant_under_pidone_and_waits_out_the_timeout_without_it() {
-    let Some(docker) = docker_util::docker() else {
+    let Some(docker) = docker::docker() else {
         return;
     };
     let image = docker.test_image();
@@ -127,7 +127,7 @@ fn docker_stop_is_instant_under_pidone_and_waits_out_the_timeout_without_it() {
 
 #[test]
 fn docker_kill_delivers_usr1_hup_and_a_realtime_signal_to_the_app() {
-    let Some(docker) = docker_util::docker() else {
+    let Some(docker) = docker::docker() else {
         return;
     };
     let image = docker.test_image();
@@ -142,13 +142,10 @@ fn docker_kill_delivers_usr1_hup_and_a_realtime_signal_to_the_app() {
     assert_eq!(run.container.inspect("{{.State.Running}}"), "true");
 }
 
-fn processes(container: &Container) -> Vec<Process> {
-    parse_ps(&container.exec(&["testee", "ps"]))
-}
-
 /// How many zombies CONTAINER's /proc shows.
 fn zombies(container: &Container) -> usize {
-    processes(container)
+    container
+        .processes()
         .iter()
         .filter(|p| p.state == 'Z')
         .count()
@@ -156,7 +153,7 @@ fn zombies(container: &Container) -> usize {
 
 #[test]
 fn five_hundred_orphans_leave_no_zombie_in_the_container_while_the_app_runs() {
-    let Some(docker) = docker_util::docker() else {
+    let Some(docker) = docker::docker() else {
         return;
     };
     let image = docker.test_image();
@@ -177,7 +174,7 @@ fn five_hundred_orphans_leave_no_zombie_in_the_container_while_the_app_runs() {
             (zombies(&run.container) == 0).then_some(())
         });
         // The app itself is still there, pidone's child, running.
-        let all = processes(&run.container);
+        let all = run.container.processes();
         let init = all.iter().find(|p| p.pid == 1);
         let pidone = "/pidone -- testee orphans 500";
         assert!(init.is_some_and(|p| p.command == pidone), "{all:#?}");
@@ -197,17 +194,17 @@ fn five_hundred_orphans_leave_no_zombie_in_the_container_while_the_app_runs() {
 
 #[test]
 fn ctrl_c_in_docker_run_ti_ends_the_app_with_130() {
-    let Some(docker) = docker_util::docker() else {
+    let Some(docker) = docker::docker() else {
         return;
     };
     let image = docker.test_image();
-    let container = docker.container(docker_util::unique("tty"));
+    let container = docker.container(util::unique("tty"));
     // `script` gives `docker run -t -i` a pseudo-terminal; what the test
     // writes to script's stdin is typed on that terminal.
     let inner = format!(
         "docker run -t -i --name {} --label {} --network none {} testee pause",
         container.name,
-        docker_util::label(),
+        util::label(),
         image.name
     );
     let mut script = Command::new("script");
@@ -238,7 +235,7 @@ fn ctrl_c_in_docker_run_ti_ends_the_app_with_130() {
 /// gets none.
 #[test]
 fn oom_kill_gives_137_oomkilled_and_is_named_in_the_log_and_the_termination_log() {
-    let Some(docker) = docker_util::docker() else {
+    let Some(docker) = docker::docker() else {
         return;
     };
     let image = docker.test_image();
@@ -260,7 +257,7 @@ fn oom_kill_gives_137_oomkilled_and_is_named_in_the_log_and_the_termination_log(
 
 /// One OOM-killed run under pidone; checks pidone's verdict and returns
 /// Docker's `OOMKilled` and the termination log's text.
-fn oom_run(docker: &docker_util::Docker, image: &docker_util::Image) -> (String, String) {
+fn oom_run(docker: &docker::Docker, image: &docker::Image) -> (String, String) {
     let out = TempDir::new("oom");
     let volume = format!("{}:/out", out.path().display());
     // The image's ENTRYPOINT is `/pidone --`: the option goes in through
@@ -305,7 +302,7 @@ fn oom_run(docker: &docker_util::Docker, image: &docker_util::Image) -> (String,
 /// Needs issue 4: whole-tree shutdown with `--grace` (default 2 s).
 #[test]
 fn docker_stop_lets_a_term_trapping_helper_finish_writing_its_file() {
-    let Some(docker) = docker_util::docker() else {
+    let Some(docker) = docker::docker() else {
         return;
     };
     let image = docker.test_image();
@@ -335,11 +332,15 @@ fn docker_stop_lets_a_term_trapping_helper_finish_writing_its_file() {
 
 #[test]
 fn dockers_own_init_can_be_pidone_via_init_path() {
-    let Some(docker) = docker_util::docker() else {
+    let Some(docker) = docker::docker() else {
         return;
     };
-    if !docker_util::command_exists("dockerd") && !docker_util::in_ci() {
-        announce("!!! SKIPPING the --init-path test: no dockerd on PATH");
+    if !util::command_exists("dockerd") {
+        util::skip(
+            "the --init-path test",
+            "no dockerd on PATH",
+            "Install docker.io",
+        );
         return;
     }
     let pidone = util::static_pidone();
@@ -390,13 +391,13 @@ fn dockers_own_init_can_be_pidone_via_init_path() {
     let mut run = private.run_attached(&["--init", "--entrypoint", app], &copy, &args);
     run.expect("ready");
     // PID 1 is Docker's /sbin/docker-init, and that file is our pidone.
-    let all = processes(&run.container);
+    let all = run.container.processes();
     let init = all.iter().find(|p| p.pid == 1);
     assert!(
         init.is_some_and(|p| p.command == "/sbin/docker-init -- testee pause"),
         "{all:#?}"
     );
-    let host_pid = run.container.inspect("{{.State.Pid}}");
+    let host_pid = private.host_pid(&run.container.name);
     let init = std::fs::metadata(format!("/proc/{host_pid}/exe")).expect("stat PID 1's exe");
     let ours = std::fs::metadata(pidone).unwrap();
     assert_eq!((init.dev(), init.ino()), (ours.dev(), ours.ino()));

@@ -73,12 +73,6 @@ impl Drop for PidsCgroup {
     }
 }
 
-/// Sends SIG to PID; whether the kernel took it.
-fn kill(pid: i32, sig: i32) -> bool {
-    // SAFETY: kill has no memory preconditions.
-    unsafe { libc::kill(pid, sig) == 0 }
-}
-
 /// Runs `testee fill-pids 42` under RUN (which sets the limit), and checks
 /// that at the limit pidone still forwards, reaps every orphan the child
 /// made, and returns the child's status. Returns how many orphans it took.
@@ -214,7 +208,7 @@ fn every_signal_1_to_64_leaves_pidone_running_but_sigkill_and_sigstop() {
             init.expect("ready");
             let pidone = init.pid();
             for sig in (1..=64).filter(|s| ![libc::SIGKILL, libc::SIGSTOP].contains(s)) {
-                assert!(kill(pidone, sig), "{what}: kill {sig}");
+                assert_eq!(util::kill(pidone, sig), Ok(()), "{what}: kill {sig}");
                 if sig != libc::SIGCHLD {
                     // One at a time, acknowledged: standard signals coalesce.
                     init.expect(&format!("got {sig}"));
@@ -227,11 +221,11 @@ fn every_signal_1_to_64_leaves_pidone_running_but_sigkill_and_sigstop() {
             }
             // STOP does stop it (nobody can catch it); CONT resumes it, and
             // is forwarded like any other signal.
-            assert!(kill(pidone, libc::SIGSTOP));
+            assert_eq!(util::kill(pidone, libc::SIGSTOP), Ok(()));
             util::poll(&what, "pidone stopped", || {
                 (state(pidone) == Some('T')).then_some(())
             });
-            assert!(kill(pidone, libc::SIGCONT));
+            assert_eq!(util::kill(pidone, libc::SIGCONT), Ok(()));
             util::poll(&what, "pidone running", || {
                 matches!(state(pidone), Some('R' | 'S')).then_some(())
             });
@@ -239,7 +233,7 @@ fn every_signal_1_to_64_leaves_pidone_running_but_sigkill_and_sigstop() {
             init.signal(libc::SIGUSR1);
             init.expect("got 10");
             // KILL is the one signal that ends it.
-            assert!(kill(pidone, libc::SIGKILL));
+            assert_eq!(util::kill(pidone, libc::SIGKILL), Ok(()));
             let out = init.finish();
             assert_eq!(out.signal, Some(libc::SIGKILL), "{what}: {out:#?}");
         }
@@ -259,14 +253,14 @@ fn a_stopped_and_continued_child_is_not_taken_for_an_exited_one() {
         let child = util::poll(&what, "the child", || {
             util::children(pidone).first().copied()
         });
-        assert!(kill(child, libc::SIGSTOP));
+        assert_eq!(util::kill(child, libc::SIGSTOP), Ok(()));
         util::poll(&what, "child stopped", || {
             (state(child) == Some('T')).then_some(())
         });
         // Still supervised: a signal to pidone is forwarded (it waits,
         // pending, in the stopped child).
         init.signal(libc::SIGUSR1);
-        assert!(kill(child, libc::SIGCONT));
+        assert_eq!(util::kill(child, libc::SIGCONT), Ok(()));
         init.expect("got 10");
         init.expect("got 18");
         init.signal(libc::SIGUSR2);

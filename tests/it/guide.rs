@@ -21,8 +21,7 @@ use std::process::{Command, Stdio};
 use std::thread;
 use std::time::Duration;
 
-use crate::docker_util::{self, run_with_deadline, TempDir};
-use crate::util;
+use crate::util::{self, docker, run_with_deadline, TempDir};
 
 /// How long one block may run (the docker stop block takes about 6 s).
 const BLOCK_DEADLINE: Duration = Duration::from_secs(120);
@@ -288,16 +287,16 @@ fn run_local(doc: Doc) {
 /// others, in parallel. Without a daemon, skips (announced) or, under
 /// `CI=true`, fails, as every Docker test does.
 fn run_docker(doc: Doc) {
-    let Some(docker) = docker_util::docker() else {
+    let Some(docker) = docker::docker() else {
         return;
     };
     let all: Vec<Block> = blocks(doc).into_iter().filter(Block::uses_docker).collect();
-    let image = docker.image(docker_util::unique(doc.image));
+    let image = docker.image(util::unique(doc.image));
     let mut renames = vec![(doc.image.to_string(), image.name.clone())];
     let mut containers = vec![];
     for block in &all {
         for name in block.container_names() {
-            let container = docker.container(docker_util::unique(&name));
+            let container = docker.container(util::unique(&name));
             renames.push((name, container.name.clone()));
             containers.push(container);
         }
@@ -338,7 +337,7 @@ fn the_shutdown_guides_docker_drill_prints_what_it_says() {
 fn the_guides_images_have_pidone_where_the_recipe_puts_it() {
     // The guides build their images by hand (the recipe's app part is not
     // theirs); their pidone part must still be the recipe's.
-    let recipe = docker_util::Recipe::read();
+    let recipe = docker::Recipe::read();
     for doc in DOCS {
         let build: Vec<Block> = blocks(doc)
             .into_iter()

@@ -3,7 +3,8 @@
 //! makes sense, as a subreaper outside one, with logging at its default and
 //! at debug.
 
-// The harness: the binaries, running pidone, awaiting lines, reading /proc.
+// The harness: the binaries, running pidone, awaiting lines, reading /proc,
+// signalling, and the Docker and Podman set-ups.
 mod util;
 
 // Exit codes: N, 128+S, -e remaps, 127/126 for exec failures.
@@ -44,14 +45,9 @@ mod tty;
 mod idle;
 // The shipped release build is static, position-independent and small.
 mod static_binary;
-// The Docker harness: images FROM scratch from our binaries, run-unique labels.
-mod docker_util;
 // pidone in Docker end to end: exit codes, docker stop, kill, zombies, TTY,
 // OOM, whole-tree shutdown, and pidone as dockerd's --init-path.
 mod docker;
-// The Podman harness: a private rootful Podman per test, images imported
-// from our static binaries, everything removed afterwards.
-mod podman_util;
 // pidone under Podman: --init-path, the image's ENTRYPOINT, a pod's infra.
 mod podman;
 // docs/pid1.md: every experiment in the guide prints what the guide says.

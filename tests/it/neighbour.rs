@@ -33,11 +33,9 @@ impl Drop for KillOnDrop {
             return;
         };
         for (pid, _) in util::descendants(top) {
-            // SAFETY: kill has no memory preconditions.
-            unsafe { libc::kill(pid, libc::SIGKILL) };
+            let _ = util::kill(pid, libc::SIGKILL);
         }
-        // SAFETY: as above.
-        unsafe { libc::kill(top, libc::SIGKILL) };
+        let _ = util::kill(top, libc::SIGKILL);
     }
 }
 
@@ -199,8 +197,7 @@ fn the_reader_of_an_inherited_pipe_sees_eof_when_the_app_exits() {
         );
         // End the leftover ourselves; pidone then exits with the app's 0.
         for (leftover, _) in util::descendants(pid) {
-            // SAFETY: kill has no memory preconditions.
-            unsafe { libc::kill(leftover, libc::SIGKILL) };
+            let _ = util::kill(leftover, libc::SIGKILL);
         }
         let out = util::wait_output(top, "pidone after its leftover died");
         guard.disarm();

@@ -2,7 +2,7 @@
 //! Podman's own `--init` with `--init-path` pointing at pidone, pidone as
 //! the image's ENTRYPOINT (as `Dockerfile.example` has it), and pidone as a
 //! pod's infra process. Every image holds only `/pidone` and `/bin/testee`,
-//! the static builds of this run (see podman_util for the private Podman
+//! the static builds of this run (see util::podman for the private Podman
 //! set-up and why each part of it is there). Each scenario is what a user
 //! sees from `podman run`, `podman stop`, `podman exec` and `podman
 //! inspect`. Without Podman these tests skip loudly, except under
@@ -11,9 +11,8 @@
 use std::os::unix::fs::MetadataExt;
 use std::time::Duration;
 
-use crate::docker_util::{announce, run_with_deadline};
-use crate::podman_util::{self, Podman, ENTRYPOINT, PLAIN};
-use crate::util::{self, poll};
+use crate::util::podman::{self, Podman, ENTRYPOINT, PLAIN};
+use crate::util::{self, announce, poll, Engine};
 
 /// How long `podman stop` (or `podman pod stop`) may take when pidone
 /// forwards the SIGTERM: Podman's own round trip is about 150 ms here.
@@ -35,7 +34,7 @@ fn await_app_started(podman: &Podman, name: &str) -> i32 {
 
 #[test]
 fn podman_run_init_path_pidone_passes_the_exit_code_and_stops_a_sleeping_app_at_once() {
-    let Some(podman) = podman_util::podman() else {
+    let Some(podman) = podman::podman() else {
         return;
     };
     let pidone = util::static_pidone().to_str().expect("a UTF-8 path");
@@ -45,7 +44,7 @@ fn podman_run_init_path_pidone_passes_the_exit_code_and_stops_a_sleeping_app_at_
     let mut argv = vec!["run", "--rm", "--network", "none"];
     argv.extend(init);
     argv.extend([PLAIN, "testee", "hello", "3"]);
-    let out = run_with_deadline(podman.command(argv), Duration::from_secs(60));
+    let out = podman.output(argv);
     assert_eq!(out.status.code(), Some(3), "{out:#?}");
     let said = String::from_utf8_lossy(&out.stdout);
     let pid = said
@@ -75,7 +74,7 @@ fn podman_run_init_path_pidone_passes_the_exit_code_and_stops_a_sleeping_app_at_
 
 #[test]
 fn podman_with_pidone_as_the_entrypoint_reaps_zombies_and_stops_with_143() {
-    let Some(podman) = podman_util::podman() else {
+    let Some(podman) = podman::podman() else {
         return;
     };
     let app = ["testee", "sleep", "1000"];
@@ -122,8 +121,8 @@ fn podman_with_pidone_as_the_entrypoint_reaps_zombies_and_stops_with_143() {
 
 /// `podman stop` on container NAME (the app, testee sleep, has no SIGTERM
 /// handler) ends it at once with 143; announces how long it took, as WHAT.
-fn stops_at_once_with_143(podman: &podman_util::Podman, name: &str, what: &str) {
-    let took = podman.timed(["stop", "--time", "10", name]);
+fn stops_at_once_with_143(podman: &Podman, name: &str, what: &str) {
+    let took = podman.stop(name, 10);
     let code = podman.exit_code(name);
     announce(&format!(
         "{what}: podman stop took {:.2} s, exit {code}",
@@ -135,10 +134,10 @@ fn stops_at_once_with_143(podman: &podman_util::Podman, name: &str, what: &str) 
 
 #[test]
 fn podman_pod_with_pidone_as_its_infra_process_stops_with_0_and_the_app_with_143() {
-    let Some(podman) = podman_util::podman() else {
+    let Some(podman) = podman::podman() else {
         return;
     };
-    let pod = crate::docker_util::unique("pod");
+    let pod = util::unique("pod");
     // --share ...,pid: the app's processes live in the infra's PID
     // namespace, with `pidone -P` as their PID 1 (Kubernetes'
     // shareProcessNamespace). Without it the app is PID 1 of its own

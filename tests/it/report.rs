@@ -479,7 +479,7 @@ fn relative_paths_are_where_pidone_was_started_not_where_it_moved() {
     // child runs, and `--report r.json` (the README's own example) was
     // written to /r.json. The termination log had the same fault.
     for (mode, log) in matrix() {
-        let dir = crate::docker_util::TempDir::new("report-cwd");
+        let dir = util::TempDir::new("report-cwd");
         let out = Run::new(mode, log)
             .current_dir(dir.path())
             .args(["--report", "r.json", "--termination-log", "t.log"])

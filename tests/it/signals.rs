@@ -73,8 +73,7 @@ fn without_process_group_the_grandchild_gets_nothing() {
         // Had pidone signalled the group, USR1 would now be pending in the
         // grandchild, and a pending 10 is read before a later 28: so the
         // grandchild's next line must be the WINCH we send it ourselves.
-        // SAFETY: kill has no memory preconditions.
-        assert_eq!(unsafe { libc::kill(grandchild, libc::SIGWINCH) }, 0);
+        assert_eq!(util::kill(grandchild, libc::SIGWINCH), Ok(()));
         let next = init.line_where("grandchild's next line", |l| {
             l.starts_with("grandchild got")
         });
@@ -115,8 +114,7 @@ fn parent_death_signal_is_sent_and_forwarded() {
             parent.kill().unwrap();
             parent.wait().unwrap();
             assert_eq!(lines.next().unwrap().unwrap(), "got 10");
-            // SAFETY: kill has no memory preconditions.
-            unsafe { libc::kill(pidone, libc::SIGKILL) };
+            let _ = util::kill(pidone, libc::SIGKILL);
         }
     }
 }

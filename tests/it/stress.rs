@@ -10,12 +10,6 @@ use std::time::Instant;
 
 use crate::util::{self, matrix, Log, Run};
 
-/// Sends SIG to PID; whether the kernel accepted it.
-fn kill(pid: i32, sig: i32) -> bool {
-    // SAFETY: kill has no memory preconditions.
-    unsafe { libc::kill(pid, sig) == 0 }
-}
-
 /// `SigQ` of PID: signals queued for its real uid, and its
 /// RLIMIT_SIGPENDING.
 fn sigq(pid: i32) -> (u64, u64) {
@@ -69,12 +63,12 @@ fn signal_storm_of_10000_loses_no_realtime_signal_and_ends_with_the_childs_code(
         let started = Instant::now();
         for _ in 0..PER_KIND {
             for &sig in &kinds {
-                assert!(kill(pidone, sig), "{what}: kill {sig}");
+                assert_eq!(util::kill(pidone, sig), Ok(()), "{what}: kill {sig}");
                 sent[sig as usize] += 1;
             }
         }
         let sending = started.elapsed();
-        assert!(kill(pidone, MARKER));
+        assert_eq!(util::kill(pidone, MARKER), Ok(()));
         let out = init.finish();
         let total = started.elapsed();
         // pidone never died: it exited with the child's own code.

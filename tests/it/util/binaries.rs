@@ -14,7 +14,7 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Instant, SystemTime};
 
-use super::procfs::start_time;
+use super::names::{left_by_runs_that_are_over, this_run};
 use super::{poll_until, DEADLINE};
 
 /// The prefix of the copies' directory; the rest is `<pid>-<start time>`.
@@ -35,10 +35,11 @@ pub fn testee() -> &'static Path {
 fn copies() -> &'static (PathBuf, PathBuf) {
     static COPIES_MADE: OnceLock<(PathBuf, PathBuf)> = OnceLock::new();
     COPIES_MADE.get_or_init(|| {
-        sweep_stale_copies();
-        let me = std::process::id();
-        let run = format!("{me}-{}", start_time(me).unwrap_or(0));
-        let dir = std::env::temp_dir().join(format!("{COPIES}{run}"));
+        // The copies of earlier runs whose test process is gone.
+        for stale in left_by_runs_that_are_over(COPIES, "") {
+            let _ = std::fs::remove_dir_all(stale);
+        }
+        let dir = std::env::temp_dir().join(format!("{COPIES}{}", this_run()));
         std::fs::create_dir_all(&dir).expect("create the binaries' directory");
         make_reachable(&dir);
         let pidone = copy_into(&dir, &pidone_source(), "pidone", &["--version"]);
@@ -78,29 +79,6 @@ fn copy_into(dir: &Path, source: &Path, name: &str, probe: &[&str]) -> PathBuf {
         Some(Ok(_)) => copy,
         Some(Err(e)) => panic!("run {}: {e}", copy.display()),
         None => panic!("{} stayed busy (ETXTBSY)", copy.display()),
-    }
-}
-
-/// Removes the copies of earlier runs whose test process is gone.
-fn sweep_stale_copies() {
-    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let Some(run) = name.to_str().and_then(|n| n.strip_prefix(COPIES)) else {
-            continue;
-        };
-        let Some((pid, start)) = run.split_once('-') else {
-            continue;
-        };
-        let (Ok(pid), Ok(start)) = (pid.parse::<u32>(), start.parse::<u64>()) else {
-            continue;
-        };
-        // The same pid with another start time is another process.
-        if start_time(pid) != Some(start) {
-            let _ = std::fs::remove_dir_all(entry.path());
-        }
     }
 }
 

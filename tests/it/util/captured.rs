@@ -2,10 +2,12 @@
 //! can await one line under a deadline), stderr collected whole, and every
 //! failure message showing the command and everything it printed so far.
 //! Shared by the pidone harness (`run::Init`) and the Docker harness
-//! (`docker_util::Attached`). It never waits without a deadline.
+//! (`docker::Attached`); both end in a [`Finished`]. It never waits
+//! without a deadline.
 
 use std::io::{BufRead, BufReader, Read};
-use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::os::unix::process::ExitStatusExt;
+use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -102,8 +104,8 @@ impl Captured {
     }
 
     /// Waits up to TIMEOUT for the process to exit (failing with WHAT
-    /// otherwise); returns its status, all of its stdout and its stderr.
-    pub fn wait(&mut self, timeout: Duration, what: &str) -> (ExitStatus, String, String) {
+    /// otherwise); returns how it ended and all it printed.
+    pub fn finish(&mut self, timeout: Duration, what: &str) -> Finished {
         let deadline = Instant::now() + timeout;
         let status = poll_until(deadline, || match self.process.try_wait() {
             Ok(status) => status,
@@ -123,8 +125,13 @@ impl Captured {
             self.seen.push_str(&line);
             self.seen.push('\n');
         }
-        let stderr = self.stderr.lock().unwrap().clone();
-        (status, std::mem::take(&mut self.seen), stderr)
+        Finished {
+            code: status.code(),
+            signal: status.signal(),
+            stdout: std::mem::take(&mut self.seen),
+            stderr: self.stderr.lock().unwrap().clone(),
+            description: self.description.clone(),
+        }
     }
 }
 
@@ -135,16 +142,41 @@ impl Drop for Captured {
     }
 }
 
-/// Waits (bounded) for CHILD to exit and collects its output; kills it
-/// and fails naming WHAT if it does not exit in time.
-pub fn wait_output(mut child: Child, what: &str) -> Output {
-    let exited = poll_until(Instant::now() + DEADLINE, || {
-        child.try_wait().ok().flatten()
-    });
-    if exited.is_none() {
-        let _ = child.kill();
-        let out = child.wait_with_output().expect("collect output");
-        panic!("{what} did not exit in time: {out:#?}");
+/// How a captured process ended: pidone run by the harness, or an
+/// attached `docker run` (whose stderr holds pidone's log as PID 1).
+#[derive(Debug)]
+pub struct Finished {
+    pub code: Option<i32>,
+    /// The signal that killed it (pidone, or unshare), if one did.
+    pub signal: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+    /// Shown through `Debug` when an assertion fails.
+    #[allow(dead_code)]
+    pub description: String,
+}
+
+impl Finished {
+    /// Asserts the exit code, showing everything on failure.
+    pub fn assert_code(&self, want: i32) -> &Self {
+        assert_eq!(self.code, Some(want), "exit code of {self:#?}");
+        self
     }
-    child.wait_with_output().expect("collect output")
+
+    /// How many orphans pidone logged as reaped (at debug level).
+    pub fn reaped_orphans(&self) -> usize {
+        self.log_lines("DEBUG")
+            .iter()
+            .filter(|l| l.contains("reaped orphan"))
+            .count()
+    }
+
+    /// The stderr lines that are pidone log lines at LEVEL.
+    pub fn log_lines(&self, level: &str) -> Vec<&str> {
+        let prefix = format!("[{level} pidone (");
+        self.stderr
+            .lines()
+            .filter(|l| l.starts_with(&prefix))
+            .collect()
+    }
 }

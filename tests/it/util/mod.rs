@@ -7,8 +7,16 @@
 //! - `binaries`: where pidone and testee come from, and their copies that
 //!   an unprivileged child can reach;
 //! - `run`: putting a pidone invocation together and starting it;
-//! - `captured`: a started process's output, line by line, under deadlines;
-//! - `procfs`: reading /proc (states, parents, descendants, counters).
+//! - `captured`: a started process's output, line by line, under deadlines,
+//!   and how it ended;
+//! - `command`: an outside command run to its end under a deadline;
+//! - `procfs`: reading /proc (states, parents, descendants, counters);
+//! - `kill`: the one way to send a signal, through nix;
+//! - `env`: CI or not, programs on PATH, the loud line and the loud skip;
+//! - `names`: names that are this run's alone, and whether another's is over;
+//! - `tempdir`: a directory removed when its guard goes;
+//! - `engine`: the container-engine commands Docker and Podman share;
+//! - `docker`, `podman`: each engine's set-up, guards and sweeps.
 //!
 //! Nothing here sleeps to let things settle: lines are awaited with a
 //! deadline, and state is observed with [`poll_until`]. On failure every
@@ -16,17 +24,29 @@
 
 mod binaries;
 mod captured;
+mod command;
+pub mod docker;
+pub mod engine;
+mod env;
+mod kill;
+mod names;
+pub mod podman;
 mod procfs;
 mod run;
+mod tempdir;
 
 use std::time::{Duration, Instant};
 
 pub use binaries::{pidone, static_build, static_graceful, static_pidone, static_testee, testee};
-pub use captured::{wait_output, Captured};
-pub use procfs::{
-    children, descendants, exe, start_time, stat, status_number, wait_asleep, zombies_of,
-};
-pub use run::{matrix, Finished, Init, Log, Mode, Run, LOGS};
+pub use captured::{Captured, Finished};
+pub use command::{run_with_deadline, wait_output};
+pub use engine::Engine;
+pub use env::{announce, command_exists, skip};
+pub use kill::kill;
+pub use names::{label, unique};
+pub use procfs::{children, descendants, exe, stat, status_number, wait_asleep, zombies_of};
+pub use run::{matrix, Init, Log, Mode, Run, LOGS};
+pub use tempdir::TempDir;
 
 /// How long any single expected event may take before the test fails.
 pub const DEADLINE: Duration = Duration::from_secs(15);
@@ -53,11 +73,9 @@ pub fn poll_until<T>(deadline: Instant, mut check: impl FnMut() -> Option<T>) ->
 
 /// Makes a FIFO at PATH (mode 0600), failing the test if it cannot.
 pub fn mkfifo(path: &std::path::Path) {
-    use std::os::unix::ffi::OsStrExt;
-    let c_path = std::ffi::CString::new(path.as_os_str().as_bytes()).unwrap();
-    // SAFETY: a valid NUL-terminated path; mkfifo has no other preconditions.
-    let made = unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) };
-    assert_eq!(made, 0, "mkfifo {path:?}");
+    use nix::sys::stat::Mode;
+    nix::unistd::mkfifo(path, Mode::S_IRUSR | Mode::S_IWUSR)
+        .unwrap_or_else(|e| panic!("mkfifo {path:?}: {e}"));
 }
 
 /// [`poll_until`] with the usual [`DEADLINE`], failing the test naming

@@ -1,6 +1,6 @@
 //! Running pidone: where it runs (PID 1 of its own namespace, subreaper,
 //! neither), at which log level, with which options, environment, start
-//! state and wrappers; then the running `Init` and the `Finished` result.
+//! state and wrappers; then the running `Init`, which ends in a `Finished`.
 //! Every run starts from a clean environment: no variable of the option
 //! table (`PIDONE_*`, `TINI_*`) and no `LISTEN_*` of the developer's leaks
 //! in.
@@ -10,7 +10,8 @@ use std::ffi::{OsStr, OsString};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use super::captured::Captured;
+use super::captured::{Captured, Finished};
+use super::kill::kill;
 use super::procfs::{children, exe};
 use super::{pidone, poll, testee, DEADLINE};
 
@@ -244,58 +245,11 @@ impl Init {
 
     /// Sends SIG to pidone's host pid, as `docker kill` would.
     pub fn signal(&self, sig: i32) {
-        // SAFETY: kill has no memory preconditions.
-        let rc = unsafe { libc::kill(self.pid(), sig) };
-        assert_eq!(rc, 0, "kill {sig} pidone");
+        kill(self.pid(), sig).unwrap_or_else(|e| panic!("kill {sig} pidone: {e}"));
     }
 
     /// Waits (bounded) for pidone to exit and returns what it did.
     pub fn finish(mut self) -> Finished {
-        let (status, stdout, stderr) = self.captured.wait(DEADLINE, "pidone");
-        Finished {
-            code: status.code(),
-            signal: std::os::unix::process::ExitStatusExt::signal(&status),
-            stdout,
-            stderr,
-            description: self.captured.description.clone(),
-        }
-    }
-}
-
-/// How a pidone run ended.
-#[derive(Debug)]
-pub struct Finished {
-    pub code: Option<i32>,
-    /// The signal that killed pidone (or unshare), if one did.
-    pub signal: Option<i32>,
-    pub stdout: String,
-    pub stderr: String,
-    /// Shown through `Debug` when an assertion fails.
-    #[allow(dead_code)]
-    pub description: String,
-}
-
-impl Finished {
-    /// Asserts the exit code, showing everything on failure.
-    pub fn assert_code(&self, want: i32) -> &Self {
-        assert_eq!(self.code, Some(want), "exit code of {self:#?}");
-        self
-    }
-
-    /// How many orphans pidone logged as reaped (at debug level).
-    pub fn reaped_orphans(&self) -> usize {
-        self.log_lines("DEBUG")
-            .iter()
-            .filter(|l| l.contains("reaped orphan"))
-            .count()
-    }
-
-    /// The stderr lines that are pidone log lines at LEVEL.
-    pub fn log_lines(&self, level: &str) -> Vec<&str> {
-        let prefix = format!("[{level} pidone (");
-        self.stderr
-            .lines()
-            .filter(|l| l.starts_with(&prefix))
-            .collect()
+        self.captured.finish(DEADLINE, "pidone")
     }
 }

@@ -20,20 +20,19 @@
 
 use std::ffi::OsStr;
 use std::fs::File;
-use std::os::unix::io::AsRawFd;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use crate::docker_util::{
-    announce, command_exists, in_ci, parse_ps, run_with_deadline, unique, unmount_below, Process,
-    Recipe,
-};
-use crate::util::{poll_until, start_time, static_pidone, static_testee};
+use nix::fcntl::{Flock, FlockArg};
 
-/// How long one podman command may take (a cold vfs import on a slow disk).
-const COMMAND_DEADLINE: Duration = Duration::from_secs(60);
+use super::command::{run_quietly, succeed};
+use super::docker::Recipe;
+use super::engine::{unmount_below, Engine, COMMAND_DEADLINE};
+use super::env::{command_exists, skip};
+use super::names::{left_by_runs_that_are_over, unique};
+use super::{poll_until, static_pidone, static_testee};
 
 /// How long the cgroups Podman left may stay busy before we leave them.
 const CGROUP_DEADLINE: Duration = Duration::from_secs(5);
@@ -55,22 +54,14 @@ const DIR_SUFFIX: &str = "-podman";
 const LOCK_FILE: &str = "pidone-test-podman.lock";
 
 /// The Podman the tests use, or `None` when there is none (then the caller
-/// returns early). Outside CI a Podman that is missing or cannot run a
-/// container is announced once, loudly; under `CI=true` it fails the test.
+/// returns early). A Podman that is missing or cannot run a container is a
+/// [`skip`]: announced once, loudly, or under `CI=true` a failure.
 pub fn podman() -> Option<Podman> {
     static AVAILABLE: OnceLock<Result<(), String>> = OnceLock::new();
-    let available = AVAILABLE.get_or_init(probe);
-    match available {
+    match AVAILABLE.get_or_init(probe) {
         Ok(()) => Some(Podman::new().unwrap_or_else(|why| panic!("set up Podman: {why}"))),
-        Err(why) if in_ci() => panic!("CI=true but {why}"),
         Err(why) => {
-            static SAID: OnceLock<()> = OnceLock::new();
-            SAID.get_or_init(|| {
-                announce(&format!(
-                    "!!! SKIPPING every Podman test: {why}. Install podman (or run \
-                     .ci/run), or set CI=true to make this a failure."
-                ))
-            });
+            skip("every Podman test", why, "Install podman (or run .ci/run)");
             None
         }
     }
@@ -85,7 +76,9 @@ fn probe() -> Result<(), String> {
     }
     // Before any podman command of ours, the sweep's included.
     cgroups_before_us();
-    sweep_stale_dirs();
+    for dir in left_by_runs_that_are_over("pidone-test-", DIR_SUFFIX) {
+        teardown(&dir);
+    }
     let podman = Podman::new().map_err(|why| format!("Podman cannot start here: {why}"))?;
     let no_init = [
         "run",
@@ -118,7 +111,7 @@ fn last_lines(stderr: &[u8]) -> String {
 pub struct Podman {
     dir: PathBuf,
     /// Held shared while we live: see [`LOCK_FILE`].
-    lock: Option<File>,
+    lock: Option<Flock<File>>,
 }
 
 impl Podman {
@@ -127,8 +120,8 @@ impl Podman {
         // Before our first podman command, so that the cgroups we find are
         // the ones that were there before us.
         cgroups_before_us();
-        let lock = lock_file();
-        flock(&lock, libc::LOCK_SH);
+        let lock = Flock::lock(lock_file(), FlockArg::LockShared)
+            .unwrap_or_else(|(_, e)| panic!("flock {LOCK_FILE}: {e}"));
         let dir = std::env::temp_dir().join(unique(DIR_SUFFIX.trim_start_matches('-')));
         std::fs::create_dir_all(&dir).map_err(|e| format!("create {}: {e}", dir.display()))?;
         // From here on Drop cleans up, whatever fails.
@@ -182,89 +175,15 @@ impl Podman {
         let tarball = self.dir.join("image.tar");
         let mut tar = Command::new("tar");
         tar.arg("-C").arg(&root).arg("-cf").arg(&tarball).arg(".");
-        let description = format!("{tar:?}");
-        let out = run_with_deadline(tar, COMMAND_DEADLINE);
-        assert!(out.status.success(), "{description} failed: {out:#?}");
+        succeed(tar, COMMAND_DEADLINE);
         tarball
     }
+}
 
+impl Engine for Podman {
     /// A `podman` command using our configuration, with ARGS.
-    pub fn command<S: AsRef<OsStr>>(&self, args: impl IntoIterator<Item = S>) -> Command {
+    fn command<S: AsRef<OsStr>>(&self, args: impl IntoIterator<Item = S>) -> Command {
         podman_command(&self.dir, args)
-    }
-
-    /// Runs `podman ARGS` to completion under a deadline.
-    pub fn output<S: AsRef<OsStr>>(&self, args: impl IntoIterator<Item = S>) -> Output {
-        run_with_deadline(self.command(args), COMMAND_DEADLINE)
-    }
-
-    /// Runs `podman ARGS`, which must succeed; returns its trimmed stdout.
-    pub fn ok<S: AsRef<OsStr>>(&self, args: impl IntoIterator<Item = S>) -> String {
-        let command = self.command(args);
-        let description = format!("{command:?}");
-        let out = run_with_deadline(command, COMMAND_DEADLINE);
-        assert!(out.status.success(), "{description} failed: {out:#?}");
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
-    }
-
-    /// Runs `podman ARGS`, which must succeed; returns how long it took.
-    pub fn timed<S: AsRef<OsStr>>(&self, args: impl IntoIterator<Item = S>) -> Duration {
-        let start = Instant::now();
-        self.ok(args);
-        start.elapsed()
-    }
-
-    /// Starts `podman run -d --name <unique> --network none OPTIONS IMAGE
-    /// ARGS`; returns the container's name.
-    pub fn run_detached(&self, options: &[&str], image: &str, args: &[&str]) -> String {
-        let name = unique("podman-run");
-        let mut argv = vec!["run", "--detach", "--name", &name, "--network", "none"];
-        argv.extend(options);
-        argv.push(image);
-        argv.extend(args);
-        self.ok(argv);
-        name
-    }
-
-    /// `podman inspect --format FORMAT NAME`, trimmed.
-    pub fn inspect(&self, name: &str, format: &str) -> String {
-        self.ok(["inspect", "--format", format, name])
-    }
-
-    /// The exit code Podman recorded (`.State.ExitCode`).
-    pub fn exit_code(&self, name: &str) -> i32 {
-        let code = self.inspect(name, "{{.State.ExitCode}}");
-        code.parse()
-            .unwrap_or_else(|_| panic!("exit code of {name}: {code:?}"))
-    }
-
-    /// The host pid of the container's PID 1 (`.State.Pid`).
-    pub fn host_pid(&self, name: &str) -> i32 {
-        let pid = self.inspect(name, "{{.State.Pid}}");
-        pid.parse()
-            .unwrap_or_else(|_| panic!("host pid of {name}: {pid:?}"))
-    }
-
-    /// Waits (bounded) until the container's log has the line WANT: the
-    /// app's `ready`, printed once its set-up is done.
-    pub fn await_log_line(&self, name: &str, want: &str) {
-        let found = poll_until(Instant::now() + crate::util::DEADLINE, || {
-            let out = self.output(["logs", name]);
-            String::from_utf8_lossy(&out.stdout)
-                .lines()
-                .any(|line| line == want)
-                .then_some(())
-        });
-        if found.is_none() {
-            let out = self.output(["logs", name]);
-            panic!("{name} never printed {want:?}: {out:#?}");
-        }
-    }
-
-    /// The processes in container NAME, from its own /proc (`podman exec
-    /// … testee ps`, which lists itself too).
-    pub fn processes(&self, name: &str) -> Vec<Process> {
-        parse_ps(&self.ok(["exec", name, "testee", "ps"]))
     }
 }
 
@@ -274,9 +193,9 @@ impl Drop for Podman {
         // Ours is gone; if nobody else holds the lock, no Podman test runs
         // and the cgroups Podman left may go (those it made, not before us).
         drop(self.lock.take());
-        let lock = lock_file();
-        // SAFETY: flock on a descriptor we own; no memory is involved.
-        if unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
+        // Held exclusive until the cgroups are gone, so no Podman test
+        // starts meanwhile.
+        if let Ok(_exclusive) = Flock::lock(lock_file(), FlockArg::LockExclusiveNonblock) {
             remove_new_cgroups();
         }
     }
@@ -305,56 +224,11 @@ fn teardown(dir: &Path) {
             &["rm", "--all", "--force", "--time", "0"],
             &["rmi", "--all", "--force"],
         ] {
-            quietly(podman_command(dir, args));
+            run_quietly(podman_command(dir, args), COMMAND_DEADLINE);
         }
     }
     unmount_below(dir);
     let _ = std::fs::remove_dir_all(dir);
-}
-
-/// Runs COMMAND with its output discarded, killing it after the deadline.
-/// Never panics.
-fn quietly(mut command: Command) {
-    command.stdout(Stdio::null()).stderr(Stdio::null());
-    let Ok(mut child) = command.spawn() else {
-        return;
-    };
-    let exited = poll_until(Instant::now() + COMMAND_DEADLINE, || {
-        child.try_wait().ok().flatten()
-    });
-    if exited.is_none() {
-        let _ = child.kill();
-        let _ = child.wait();
-    }
-}
-
-/// Tears down the set-ups of test runs that are over (killed before their
-/// guards could run): their directory names hold the run's pid and start
-/// time (`pidone-test-<pid>-<start>-<n>-podman`).
-fn sweep_stale_dirs() {
-    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let Some(run) = name
-            .to_str()
-            .and_then(|n| n.strip_prefix("pidone-test-")?.strip_suffix(DIR_SUFFIX))
-        else {
-            continue;
-        };
-        let fields: Vec<&str> = run.split('-').collect();
-        let [pid, start, _n] = fields[..] else {
-            continue;
-        };
-        let (Ok(pid), Ok(start)) = (pid.parse::<u32>(), start.parse::<u64>()) else {
-            continue;
-        };
-        // The same pid with another start time is another process.
-        if start_time(pid) != Some(start) {
-            teardown(&entry.path());
-        }
-    }
 }
 
 /// The shared lock file, opened (close-on-exec, so no conmon inherits it).
@@ -365,13 +239,6 @@ fn lock_file() -> File {
         .append(true)
         .open(&path)
         .unwrap_or_else(|e| panic!("open {}: {e}", path.display()))
-}
-
-/// Takes the flock HOW (blocking) on FILE.
-fn flock(file: &File, how: libc::c_int) {
-    // SAFETY: flock on a descriptor we own; no memory is involved.
-    let rc = unsafe { libc::flock(file.as_raw_fd(), how) };
-    assert_eq!(rc, 0, "flock: {}", std::io::Error::last_os_error());
 }
 
 /// The cgroups Podman's cgroupfs manager makes in every hierarchy (the

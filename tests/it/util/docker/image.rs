@@ -4,10 +4,11 @@
 //! app at `/bin/testee` (on PATH), standing in for whatever app the recipe
 //! ships. No shell, no busybox, nothing pulled.
 
-use std::process::Stdio;
-
-use super::{label, run_with_deadline, unique, Docker, TempDir, BUILD_DEADLINE};
-use crate::util::{static_pidone, static_testee};
+use super::{Docker, BUILD_DEADLINE};
+use crate::util::command::succeed;
+use crate::util::engine::Engine;
+use crate::util::names::{label, unique};
+use crate::util::{static_pidone, static_testee, TempDir};
 
 /// The test image's own CMD (the recipe's app is not ours to run): says
 /// where it runs, then exits 3.
@@ -49,10 +50,8 @@ impl Docker {
         // intermediate images as its cache, and that test's `docker rmi`
         // prunes them mid-build ("layer does not exist").
         let mut build = self.command(["build", "--quiet", "--no-cache", "--tag", &name]);
-        build.arg(dir).stdin(Stdio::null());
-        let description = format!("{build:?}");
-        let out = run_with_deadline(build, BUILD_DEADLINE);
-        assert!(out.status.success(), "{description} failed: {out:#?}");
+        build.arg(dir);
+        succeed(build, BUILD_DEADLINE);
         Image {
             docker: self.clone(),
             name,

@@ -6,8 +6,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Instant;
 
-use super::{Docker, TempDir, COMMAND_DEADLINE};
-use crate::util::poll_until;
+use nix::sys::prctl;
+use nix::sys::signal::Signal;
+
+use super::Docker;
+use crate::util::engine::{unmount_below, Engine, COMMAND_DEADLINE};
+use crate::util::{kill, poll_until, TempDir};
 
 /// A throwaway second `dockerd` with its own socket, data root, exec root,
 /// pid file and network namespace, no bridge and no iptables rules (so it
@@ -57,10 +61,7 @@ impl PrivateDaemon {
         // without running Drop, the daemon is told to shut down too (the
         // signal comes when the spawning test thread ends, after Drop).
         unsafe {
-            command.pre_exec(|| {
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
-                Ok(())
-            });
+            command.pre_exec(|| Ok(prctl::set_pdeathsig(Signal::SIGTERM)?));
         }
         let process = command
             .spawn()
@@ -75,11 +76,7 @@ impl PrivateDaemon {
             if let Ok(Some(status)) = daemon.process.try_wait() {
                 panic!("dockerd exited with {status}:\n{}", daemon.log_text());
             }
-            let probe = daemon
-                .docker
-                .command(["info"])
-                .stdin(Stdio::null())
-                .output();
+            let probe = daemon.docker.command(["info"]).output();
             probe.is_ok_and(|out| out.status.success()).then_some(())
         });
         if answered.is_none() {
@@ -97,8 +94,7 @@ impl PrivateDaemon {
 impl Drop for PrivateDaemon {
     fn drop(&mut self) {
         // SIGTERM: dockerd stops its containers and its own containerd.
-        // SAFETY: kill has no memory preconditions.
-        unsafe { libc::kill(self.process.id() as i32, libc::SIGTERM) };
+        let _ = kill(self.process.id() as i32, libc::SIGTERM);
         let _ = poll_until(Instant::now() + COMMAND_DEADLINE, || {
             (!matches!(self.process.try_wait(), Ok(None))).then_some(())
         });
@@ -111,12 +107,11 @@ impl Drop for PrivateDaemon {
                 .ok()
                 .and_then(|p| p.trim().parse::<i32>().ok())
             {
-                // SAFETY: as above.
-                unsafe { libc::kill(pid, libc::SIGKILL) };
+                let _ = kill(pid, libc::SIGKILL);
             }
         }
         // Whatever is still mounted below our directory, deepest first.
-        super::unmount_below(self.dir.path());
+        unmount_below(self.dir.path());
         // The TempDir field, dropped next, removes the directory.
     }
 }

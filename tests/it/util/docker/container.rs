@@ -1,13 +1,14 @@
 //! Containers of ours: a guard per container that removes it (with its
 //! anonymous volumes) when dropped, what tests ask of a running one
-//! (inspect, exec, stop, kill, its exit code), and an attached `docker run`
-//! whose output is read line by line.
+//! (inspect, its processes, stop, kill, its exit code), and an attached
+//! `docker run` whose output is read line by line.
 
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use super::{Docker, COMMAND_DEADLINE};
-use crate::util::{Captured, DEADLINE};
+use super::Docker;
+use crate::util::engine::{Engine, Process, COMMAND_DEADLINE};
+use crate::util::{Captured, Finished, DEADLINE};
 
 /// A container of ours; removed (with its anonymous volumes) when dropped.
 pub struct Container {
@@ -15,37 +16,31 @@ pub struct Container {
     pub name: String,
 }
 
+/// What the tests ask of a container, through the shared [`Engine`].
 impl Container {
     /// `docker inspect --format FORMAT` on this container.
     pub fn inspect(&self, format: &str) -> String {
         self.docker.inspect(&self.name, format)
     }
 
-    /// `docker exec NAME ARGS`, which must succeed; its stdout.
-    pub fn exec(&self, args: &[&str]) -> String {
-        let mut argv = vec!["exec", self.name.as_str()];
-        argv.extend(args);
-        self.docker.ok(argv)
+    /// The processes in the container, from its own /proc.
+    pub fn processes(&self) -> Vec<Process> {
+        self.docker.processes(&self.name)
     }
 
     /// `docker stop -t TIMEOUT NAME`; returns how long the command took.
     pub fn stop(&self, timeout: u32) -> Duration {
-        let start = Instant::now();
-        self.docker
-            .ok(["stop", "--time", &timeout.to_string(), &self.name]);
-        start.elapsed()
+        self.docker.stop(&self.name, timeout)
     }
 
     /// `docker kill --signal SIGNAL NAME`.
     pub fn kill(&self, signal: &str) {
-        self.docker.ok(["kill", "--signal", signal, &self.name]);
+        self.docker.kill(&self.name, signal);
     }
 
     /// The exit code Docker recorded (`.State.ExitCode`).
     pub fn exit_code(&self) -> i32 {
-        let code = self.inspect("{{.State.ExitCode}}");
-        code.parse()
-            .unwrap_or_else(|_| panic!("exit code of {}: {code:?}", self.name))
+        self.docker.exit_code(&self.name)
     }
 }
 
@@ -86,28 +81,12 @@ impl Attached {
         self.captured.process.stdin.take()
     }
 
-    /// Waits (bounded) for the command to exit; returns its exit code and
+    /// Waits (bounded) for the command to exit; returns how it ended and
     /// everything it printed. The container stays until `self` is dropped,
     /// so it can still be inspected. (Dropping kills the command first;
     /// the container guard, dropped right after, removes the container.)
-    pub fn finish(&mut self) -> Ended {
-        let (status, stdout, stderr) = self.captured.wait(COMMAND_DEADLINE, "the attached command");
-        Ended {
-            code: status.code(),
-            stdout,
-            stderr,
-            description: self.captured.description.clone(),
-        }
+    pub fn finish(&mut self) -> Finished {
+        self.captured
+            .finish(COMMAND_DEADLINE, "the attached command")
     }
-}
-
-/// How an attached command ended.
-#[derive(Debug)]
-pub struct Ended {
-    pub code: Option<i32>,
-    pub stdout: String,
-    pub stderr: String,
-    /// Shown through `Debug` when an assertion fails.
-    #[allow(dead_code)]
-    pub description: String,
 }
