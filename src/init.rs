@@ -259,7 +259,10 @@ impl Init {
 /// again would start yet another copy of the program.
 fn parent_is_our_init() -> bool {
     let parent = nix::unistd::getppid().as_raw();
-    match (procfs::same_executable(parent), procfs::blocked_signals(parent)) {
+    match (
+        procfs::same_executable(parent),
+        procfs::blocked_signals(parent),
+    ) {
         (Some(same), Some(blocked)) => same && blocked | procfs::UNBLOCKABLE == !0,
         _ => true,
     }

@@ -364,13 +364,19 @@ impl Eq for Arg {}
 pub(crate) fn close_inherited(keep: BorrowedFd<'_>) {
     let keep = keep.as_raw_fd();
     let below = u32::try_from(keep).unwrap_or(3);
-    let ranges = [(3, below.saturating_sub(1)), (below.saturating_add(1), u32::MAX)];
-    let closed = ranges.iter().filter(|(first, last)| first <= last).all(|&(first, last)| {
-        // SAFETY: close_range only closes descriptors; every one in these
-        // ranges is inherited and owned by nothing in the process (see
-        // above), so no Rust object is left holding a closed number.
-        cvt(unsafe { libc::syscall(libc::SYS_close_range, first, last, 0) }).is_ok()
-    });
+    let ranges = [
+        (3, below.saturating_sub(1)),
+        (below.saturating_add(1), u32::MAX),
+    ];
+    let closed = ranges
+        .iter()
+        .filter(|(first, last)| first <= last)
+        .all(|&(first, last)| {
+            // SAFETY: close_range only closes descriptors; every one in these
+            // ranges is inherited and owned by nothing in the process (see
+            // above), so no Rust object is left holding a closed number.
+            cvt(unsafe { libc::syscall(libc::SYS_close_range, first, last, 0) }).is_ok()
+        });
     if !closed {
         close_listed(keep);
     }
@@ -382,7 +388,10 @@ fn close_listed(keep: i32) {
     let Some((open, listing)) = crate::os::procfs::numeric_entries(c"/proc/self/fd") else {
         return;
     };
-    for fd in open.into_iter().filter(|&fd| fd > 2 && fd != keep && fd != listing) {
+    for fd in open
+        .into_iter()
+        .filter(|&fd| fd > 2 && fd != keep && fd != listing)
+    {
         let _ = nix::unistd::close(fd);
     }
 }
@@ -440,7 +449,9 @@ mod tests {
     fn arrays_end_in_null_and_replace_only_their_strings() {
         let (a, b, c) = (c"a", c"b", c"c");
         let mut array = CStrArray::new([a, b]);
-        let ptrs = |array: &CStrArray<'_>| -> Vec<*const c_char> { array.ptrs.iter().map(|a| a.0).collect() };
+        let ptrs = |array: &CStrArray<'_>| -> Vec<*const c_char> {
+            array.ptrs.iter().map(|a| a.0).collect()
+        };
         assert_eq!(ptrs(&array), [a.as_ptr(), b.as_ptr(), std::ptr::null()]);
         array.replace(1, c);
         array.replace(2, c);

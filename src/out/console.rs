@@ -63,3 +63,47 @@ pub fn report_panic(info: &std::panic::PanicHookInfo<'_>) {
     // At once: no destructor may run and panic again.
     sys::exit_now(Own::Failed.code().into())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::process::Command;
+
+    /// Set in the child run only.
+    const CHILD: &str = "PIDONE_PANIC_HOOK_CHILD";
+
+    /// The hook, proven on a real panic: this test runs its own test binary
+    /// again, which installs the hook and panics for real; the parent checks
+    /// what the child printed and how it ended. (pidone has no input that
+    /// panics, and a trigger for tests in it would be a backdoor.)
+    #[test]
+    fn a_panic_prints_one_line_and_exits_125_never_a_backtrace() {
+        if std::env::var_os(CHILD).is_some() {
+            std::panic::set_hook(Box::new(report_panic));
+            let why = String::from("deliberate\npanic");
+            panic!("{why}");
+        }
+        let me = std::env::current_exe().expect("the test binary");
+        let out = Command::new(me)
+            .args([
+                "--exact",
+                "out::console::tests::a_panic_prints_one_line_and_exits_125_never_a_backtrace",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(CHILD, "1")
+            .env("RUST_BACKTRACE", "full")
+            .output()
+            .expect("run the test binary again");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(125), "{stderr}");
+        let lines: Vec<&str> = stderr.lines().collect();
+        assert_eq!(lines.len(), 1, "exactly one line: {stderr}");
+        assert!(
+            lines[0].starts_with("pidone: internal error at src/out/console.rs:"),
+            "{stderr}"
+        );
+        // The newline in the message is escaped, as in every pidone message.
+        assert!(lines[0].ends_with(": deliberate\\npanic"), "{stderr}");
+    }
+}

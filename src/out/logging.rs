@@ -138,7 +138,15 @@ fn line(out: &mut impl Write, pid: u32, record: &Record<'_>) -> std::io::Result<
     let mut digits = [0u8; 10];
     let pid = number::decimal(pid, &mut digits);
     let level = record.level().as_str();
-    let parts = [b"[", level.as_bytes(), b" pidone (", pid, b")] ", message.as_bytes(), b"\n"];
+    let parts = [
+        b"[",
+        level.as_bytes(),
+        b" pidone (",
+        pid,
+        b")] ",
+        message.as_bytes(),
+        b"\n",
+    ];
     // Most lines fit a buffer on the stack; the rest are put together on
     // the heap. Either way env_logger's buffer gets the line in one piece.
     let mut stack = [0u8; 512];

@@ -7,9 +7,9 @@
 
 use std::fmt::Write;
 
+use crate::os::oom::Limit;
 use crate::run::ending::Ending;
 use crate::text::fate::Fate;
-use crate::os::oom::Limit;
 use crate::text::signame::Name;
 
 /// The Kubernetes limit for a termination message is 4096 bytes.
@@ -24,7 +24,9 @@ pub fn line(ending: &Ending) -> String {
         Ending::Child { fate, oom, .. } => {
             let _ = match *fate {
                 Fate::Exited(n) => write!(line, "exited with code {n}"),
-                Fate::Signaled(signo) => write!(line, "killed by {} ({})", Name(signo), fate.code()),
+                Fate::Signaled(signo) => {
+                    write!(line, "killed by {} ({})", Name(signo), fate.code())
+                }
             };
             if let Some(limit) = oom {
                 line.push_str(": OOM killer");

@@ -9,8 +9,8 @@ use log::{debug, warn};
 
 use nix::sys::prctl;
 
-use crate::text::fate::Fate;
 use crate::os::sys;
+use crate::text::fate::Fate;
 
 /// What one drain found.
 #[derive(Debug, Default)]

@@ -64,7 +64,14 @@ mod tests {
     #[test]
     fn the_back_off_doubles_up_to_a_second() {
         let ms = Duration::from_millis;
-        let table = [(1, ms(10)), (2, ms(20)), (3, ms(40)), (7, ms(640)), (8, ms(1000)), (u32::MAX, ms(1000))];
+        let table = [
+            (1, ms(10)),
+            (2, ms(20)),
+            (3, ms(40)),
+            (7, ms(640)),
+            (8, ms(1000)),
+            (u32::MAX, ms(1000)),
+        ];
         for (failures, want) in table {
             assert_eq!(back_off(failures), want, "{failures}");
         }

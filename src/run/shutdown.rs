@@ -175,11 +175,7 @@ impl Tree<'_> {
             if left.is_zero() {
                 return false;
             }
-            let wait = if look_soon {
-                left.min(RECHECK)
-            } else {
-                left
-            };
+            let wait = if look_soon { left.min(RECHECK) } else { left };
             if let Err(err) = self.signals.wait(&mut batch, Some(wait)) {
                 warn!("failed to read signals: {err}");
                 return false;

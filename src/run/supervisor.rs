@@ -77,7 +77,10 @@ struct Deadlines {
 impl Deadlines {
     /// The earliest one.
     fn next(&self) -> Option<Instant> {
-        [self.kill, self.stop, self.reap].into_iter().flatten().min()
+        [self.kill, self.stop, self.reap]
+            .into_iter()
+            .flatten()
+            .min()
     }
 }
 
@@ -204,7 +207,11 @@ impl Supervisor {
             return None;
         }
         let Some(to) = to else {
-            debug!("dropped {} from pid {} (--rewrite)", Name(signo), received.sender);
+            debug!(
+                "dropped {} from pid {} (--rewrite)",
+                Name(signo),
+                received.sender
+            );
             return None;
         };
         self.forward(received, to);

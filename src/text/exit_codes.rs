@@ -29,9 +29,9 @@ pub enum Own {
 pub struct Rule {
     /// The code pidone exits with.
     pub code: u8,
-    /// The situation as the README's table says it.
+    /// The situation, as `--help` and the README's table say it.
     pub situation: &'static str,
-    /// What the code means, as `--explain` and `--help` say it.
+    /// What the code means, as `--explain` says it.
     pub meaning: &'static str,
 }
 
@@ -56,12 +56,12 @@ pub static RULES: [Rule; 5] = [
     },
     Rule {
         code: 125,
-        situation: "pidone itself failed before the child ran (fork, `--user`, `--workdir`…)",
+        situation: "pidone itself failed before the child ran (fork, --user, --workdir…)",
         meaning: "pidone (or the container runtime) failed before the program ran",
     },
     Rule {
         code: 0,
-        situation: "`--pause` ended by SIGTERM/SIGINT, `--help`, `--version`, `--explain`",
+        situation: "--pause ended by SIGTERM/SIGINT, --help, --version, --explain",
         meaning: "success",
     },
 ];
@@ -96,7 +96,13 @@ mod tests {
 
     #[test]
     fn every_situation_is_its_own_row_with_a_code_of_its_own() {
-        let all = [Own::Done, Own::Usage, Own::Failed, Own::NotExecutable, Own::NotFound];
+        let all = [
+            Own::Done,
+            Own::Usage,
+            Own::Failed,
+            Own::NotExecutable,
+            Own::NotFound,
+        ];
         for (i, own) in all.iter().enumerate() {
             let rule = own.rule();
             assert!(RULES.iter().any(|r| std::ptr::eq(r, rule)), "{own:?}");

@@ -27,7 +27,9 @@ pub fn write_one_line(out: &mut impl Write, text: &str) -> fmt::Result {
         out.write_str(plain)?;
         let mut chars = tail.chars();
         if let Some(control) = chars.next() {
-            control.escape_default().try_for_each(|e| out.write_char(e))?;
+            control
+                .escape_default()
+                .try_for_each(|e| out.write_char(e))?;
         }
         rest = chars.as_str();
     }

@@ -105,7 +105,16 @@ mod tests {
         assert_eq!(r.set(10, 0), Ok(()));
         assert_eq!(r.apply(15), Some(3));
         assert_eq!(r.apply(10), None);
-        for (from, to) in [(0, 1), (65, 1), (-1, 1), (9, 1), (19, 1), (17, 1), (1, 65), (1, -2)] {
+        for (from, to) in [
+            (0, 1),
+            (65, 1),
+            (-1, 1),
+            (9, 1),
+            (19, 1),
+            (17, 1),
+            (1, 65),
+            (1, -2),
+        ] {
             assert!(r.set(from, to).is_err(), "{from}:{to}");
         }
     }

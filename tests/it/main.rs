@@ -17,10 +17,6 @@ mod reaping;
 mod signal_mask;
 // Options, environment, usage errors, --help, --version and --explain.
 mod cli;
-// The parser's properties, on inputs generated from the option table.
-mod cli_props;
-// README.md's option table lists exactly the options and variables of the table.
-mod readme_options;
 // When the main child exits, leftovers get SIGTERM, a grace period, SIGKILL.
 mod shutdown;
 // --kill-after: SIGKILL a child that outlives a terminating signal.
@@ -60,5 +56,3 @@ mod faults;
 // Bad input: 30+ malformed invocations and variables, each exit 2 with
 // one line; bad variables overridden by flags; pass-through after PROGRAM.
 mod bad_input;
-// A panic in pidone prints one line and exits 125, never a backtrace.
-mod panic_hook;

@@ -30,8 +30,8 @@ use std::borrow::Cow;
 
 use crate::os::procfs;
 use cgroup::{locate, Dir};
-pub use limit::Limit;
 use limit::parse_limit;
+pub use limit::Limit;
 use scan::{number, parse_keyed};
 
 /// Which of our memory cgroup's files count OOM kills, and which holds

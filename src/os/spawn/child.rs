@@ -177,7 +177,13 @@ mod tests {
 
     #[test]
     fn steps_survive_the_report() {
-        for step in [Step::Exec, Step::Groups, Step::Gid, Step::Uid, Step::Workdir] {
+        for step in [
+            Step::Exec,
+            Step::Groups,
+            Step::Gid,
+            Step::Uid,
+            Step::Workdir,
+        ] {
             assert_eq!(Step::from_code(step.code()), step);
         }
         assert_eq!(Step::from_code(99), Step::Exec);

@@ -62,7 +62,12 @@ pub struct Launch<'a> {
 /// switch or working directory as a setup failure (125). The app never
 /// runs if any step before `exec` failed.
 pub fn spawn(launch: Launch<'_>) -> Result<i32, Error> {
-    let bad_input = || Error::start(program_name(launch.program), io::ErrorKind::InvalidInput.into());
+    let bad_input = || {
+        Error::start(
+            program_name(launch.program),
+            io::ErrorKind::InvalidInput.into(),
+        )
+    };
     // Arguments from the command line cannot hold a NUL; a directory from
     // a variable could not either, but is checked all the same.
     let workdir = launch

@@ -140,7 +140,11 @@ fn a_stop_the_rewrite_dropped_sends_nothing_and_the_grace_is_named() {
         at: t0,
         kill_after_fired: false,
     });
-    for (rule, name) in [(GraceRule::Default, "default"), (GraceRule::Stop, "stop"), (GraceRule::Set, "set")] {
+    for (rule, name) in [
+        (GraceRule::Default, "default"),
+        (GraceRule::Stop, "stop"),
+        (GraceRule::Set, "set"),
+    ] {
         run.leftovers.rule = rule;
         run.leftovers.grace = Duration::from_millis(1500);
         let ending = Ending::Paused { signo: 15 };

@@ -449,9 +449,16 @@ fn help_lists_every_option_and_variable_within_80_columns() {
         let block: String = help
             .lines()
             .skip_while(|line| !line.contains(&format!("--{}", opt.long)))
-            .take_while(|line| !line.trim_start().starts_with('-') || line.contains(&format!("--{}", opt.long)))
+            .take_while(|line| {
+                !line.trim_start().starts_with('-') || line.contains(&format!("--{}", opt.long))
+            })
             .collect();
-        assert_eq!(block.contains("repeatable"), opt.repeatable, "{}: {block}", opt.long);
+        assert_eq!(
+            block.contains("repeatable"),
+            opt.repeatable,
+            "{}: {block}",
+            opt.long
+        );
     }
     for line in help.lines() {
         assert!(line.chars().count() <= 79, "too wide: {line:?}");
@@ -464,7 +471,13 @@ fn options_sharing_variables_share_one_setting_and_no_others_do() {
         for theirs in options::rows() {
             let same = opt.opt.setting() == theirs.opt.setting();
             let shared = !opt.env.is_empty() && opt.env == theirs.env;
-            assert_eq!(same, shared || opt.opt == theirs.opt, "{} {}", opt.long, theirs.long);
+            assert_eq!(
+                same,
+                shared || opt.opt == theirs.opt,
+                "{} {}",
+                opt.long,
+                theirs.long
+            );
         }
     }
     assert_eq!(Opt::Quiet.setting(), Opt::Verbose);
@@ -476,7 +489,9 @@ fn help_names_the_defaults_the_constants_hold() {
     let grace = crate::text::duration::show(DEFAULT_GRACE);
     let stop_grace = crate::text::duration::show(STOP_GRACE);
     let signal = format!("{:#}", crate::text::signame::Name(DEFAULT_STOP_SIGNAL));
-    let level = crate::out::logging::DEFAULT_LEVEL.as_str().to_ascii_lowercase();
+    let level = crate::out::logging::DEFAULT_LEVEL
+        .as_str()
+        .to_ascii_lowercase();
     for want in [
         format!("Default: {grace}"),
         format!("(at most {stop_grace})"),
@@ -486,7 +501,10 @@ fn help_names_the_defaults_the_constants_hold() {
         assert!(help.contains(&want), "{want:?} not in\n{help}");
     }
     assert_eq!(Config::<OsString>::default().grace, None);
-    assert_eq!(Config::<OsString>::default().stop_signal, DEFAULT_STOP_SIGNAL);
+    assert_eq!(
+        Config::<OsString>::default().stop_signal,
+        DEFAULT_STOP_SIGNAL
+    );
     assert_eq!(Config::<OsString>::default().log, LogSpec::default());
 }
 
@@ -494,9 +512,14 @@ fn help_names_the_defaults_the_constants_hold() {
 fn help_lists_pidones_own_exit_codes_from_the_table() {
     let help = usage();
     for rule in &crate::text::exit_codes::RULES {
-        let line = format!("  {:>3}  {}", rule.code, rule.meaning);
+        let line = format!("  {:>3}  {}", rule.code, rule.situation);
         assert!(help.lines().any(|l| l == line), "{line:?} not in\n{help}");
     }
 }
 
+// Nothing is looked up when no variable is set.
 mod environment;
+// The parser's properties, on inputs generated from the option table.
+mod props;
+// README.md against the option and exit-code tables and the defaults.
+mod readme;

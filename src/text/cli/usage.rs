@@ -73,7 +73,7 @@ pub fn usage() -> String {
     }
     text.push_str(TAIL);
     for rule in &RULES {
-        let _ = writeln!(text, "  {:>3}  {}", rule.code, rule.meaning);
+        let _ = writeln!(text, "  {:>3}  {}", rule.code, rule.situation);
     }
     text
 }

@@ -162,11 +162,16 @@ impl Run {
             command.current_dir(dir);
         }
         command.args(&line[1..]);
-        // Every variable the option table declares (a new option's too),
-        // and socket activation's, which pidone reads for its child.
-        let declared = pidone::cli::OPTIONS.iter().flat_map(|opt| opt.env());
-        for var in declared.chain(["LISTEN_PID", "LISTEN_FDS"]) {
-            command.env_remove(var);
+        // Every variable pidone reads (a new option's too: they all start
+        // so), and socket activation's, which pidone reads for its child.
+        let prefixes = ["PIDONE_", "TINI_", "LISTEN_"];
+        for (var, _) in std::env::vars_os() {
+            if prefixes
+                .iter()
+                .any(|p| var.to_string_lossy().starts_with(p))
+            {
+                command.env_remove(var);
+            }
         }
         if self.log == Log::Debug {
             command.env("PIDONE_LOG", "debug");
