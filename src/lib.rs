@@ -54,6 +54,9 @@
 
 // pidone's own failures and their exit codes.
 mod error;
+// The module graph, read from the source: no two files import each other.
+#[cfg(test)]
+mod layers;
 // The public builder and `launch()`: embedded mode's front door.
 mod init;
 // The operating system: syscalls, /proc, cgroups, the image's /etc.

@@ -42,7 +42,7 @@ pub fn numeric_entries(path: &CStr) -> Option<(Vec<i32>, i32)> {
 /// The text of a file that is usually small (`/proc` and cgroup files, a
 /// few hundred bytes; `/etc/passwd`), or `None` (also when it is not
 /// UTF-8), read onto the heap. Through nix rather than `std::fs`: pidone
-/// then links no `std::fs` file code at all (about 1 KB).
+/// then links no `std::fs` file code at all.
 pub fn read_small(path: &str) -> Option<String> {
     let mut buf = [0u8; 256];
     let path = c_path(&[path.as_bytes()], &mut buf)?;

@@ -29,6 +29,7 @@ use std::mem::MaybeUninit;
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, IntoRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 
+use nix::errno::Errno;
 use nix::fcntl::{open, OFlag};
 use nix::sys::stat::Mode;
 
@@ -224,17 +225,20 @@ impl Standard {
     /// runtime may start us with one closed, and then the signalfd would
     /// take its number, and the log and the child's stdout would go into
     /// it. `open` returns the lowest free number, so opening until the
-    /// number is above 2 fills exactly the holes. `None` when one may
-    /// still be closed (no `/dev/null`): then nothing is written to them.
+    /// number is above 2 fills exactly the holes. `None` when one is still
+    /// closed (no `/dev/null`): then nothing is written to them.
     pub fn ensure() -> Option<Standard> {
         loop {
-            let fd = open(c"/dev/null", OFlag::O_RDWR, Mode::empty()).ok()?;
-            if fd.as_raw_fd() > 2 {
-                // Dropping closes it: 0, 1 and 2 were all open.
-                return Some(Standard(()));
+            match open(c"/dev/null", OFlag::O_RDWR, Mode::empty()) {
+                // Dropping closes it: 0, 1 and 2 are all open.
+                Ok(fd) if fd.as_raw_fd() > 2 => return Some(Standard(())),
+                // One of 0-2 was closed: it is /dev/null now, for good.
+                Ok(fd) => drop(fd.into_raw_fd()),
+                // No descriptor left below the limit: 0-2 are taken (no
+                // runtime sets a limit below 3).
+                Err(Errno::EMFILE) => return Some(Standard(())),
+                Err(_) => return None,
             }
-            // One of 0-2 was closed: it is /dev/null now, for good.
-            let _ = fd.into_raw_fd();
         }
     }
 

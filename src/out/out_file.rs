@@ -15,10 +15,10 @@ use nix::sys::stat::Mode;
 /// PATH made absolute against the current directory, if it is relative.
 ///
 /// Called before pidone leaves its working directory for `/` (see
-/// `fds::leave_working_directory`): the files are written on the way out,
-/// long after, and `--report r.json` used to land in `/r.json` (or fail
-/// with EACCES when not root) instead of where the user ran pidone. If the
-/// current directory cannot be read, PATH is kept as it is.
+/// `run::start`): the files are written on the way out, long after, and
+/// `--report r.json` must land where the user ran pidone, not in
+/// `/r.json` (or fail with EACCES when not root). If the current directory
+/// cannot be read, PATH is kept as it is.
 pub fn anchored(path: OsString) -> OsString {
     if path.as_bytes().first() == Some(&b'/') {
         return path;
@@ -40,10 +40,11 @@ pub fn anchored(path: OsString) -> OsString {
 ///
 /// Opened non-blocking: a plain `open` of a FIFO for writing waits for a
 /// reader, and with every signal blocked nothing interrupts it, so a FIFO
-/// nobody reads hung pidone after its child had exited (SIGTERM could not
-/// end it; the SIGKILL that did replaced the child's status with 137).
-/// Now that is ENXIO, logged. No effect on a regular file. O_NOCTTY: a
-/// terminal given as PATH must not become pidone's controlling terminal.
+/// nobody reads would hang pidone after its child has exited (SIGTERM
+/// cannot end it, and the SIGKILL that does replaces the child's status
+/// with 137). Non-blocking, that is ENXIO, logged. No effect on a regular
+/// file. O_NOCTTY: a terminal given as PATH must not become pidone's
+/// controlling terminal.
 pub fn write(path: &OsStr, line: &str, what: &str) {
     let flags = OFlag::O_WRONLY
         | OFlag::O_CREAT

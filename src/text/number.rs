@@ -1,8 +1,8 @@
 //! Decimal numbers, parsed one way for the whole crate.
 //!
-//! Every integer type `str::parse` is used with costs its own copy of the
-//! parser in the binary (about 250 bytes each, and the size budget is
-//! tight), so pidone parses as `u64` once and converts. Pure.
+//! Every integer type `str::parse` is used with adds its own copy of the
+//! parser to the binary, whose size has a budget, so pidone parses as `u64`
+//! once and converts. Pure.
 
 /// TEXT as a decimal number of type T: digits, optionally after a `+`, and
 /// in T's range. Negative numbers are never valid for pidone.
@@ -13,7 +13,7 @@ pub fn parse<T: TryFrom<u64>>(text: &str) -> Option<T> {
 /// TEXT as a `u64`, exactly as `str::parse::<u64>` takes it: digits,
 /// optionally after a `+`. On bytes, so that files read on every start
 /// (the cgroup counters) need no UTF-8 check first; and std's generic
-/// parser is no longer linked at all.
+/// parser is not linked at all.
 pub fn parse_bytes(text: &[u8]) -> Option<u64> {
     let digits = match text {
         [b'+', digits @ ..] => digits,

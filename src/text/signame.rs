@@ -16,9 +16,9 @@ pub const RTMAX: i32 = 64;
 
 /// Names of the standard signals 1–31, in order, one space apart (Linux
 /// x86_64). One string rather than an array of them: each `&str` in a
-/// static array is a pointer the static-pie start-up code must relocate,
-/// about 15 instructions apiece on every start, for names that are only
-/// read when a signal is parsed or logged.
+/// static array is a pointer the static-pie start-up code must relocate on
+/// every start, for names that are only read when a signal is parsed or
+/// logged.
 const STANDARD: &str = "HUP INT QUIT ILL TRAP ABRT BUS FPE KILL USR1 SEGV USR2 PIPE ALRM TERM \
                         STKFLT CHLD CONT STOP TSTP TTIN TTOU URG XCPU XFSZ VTALRM PROF WINCH IO \
                         PWR SYS";

@@ -18,9 +18,9 @@ use super::scan::{find_short, find_word, next_line};
 /// cgroup's path below it. Kept in two parts and borrowed, not joined into
 /// a buffer of its own: the mount point is a literal wherever runtimes
 /// mount it, and the part below is a slice of the caller's text of
-/// `/proc/self/cgroup`. A watch holding a joined path inline cost a copy
-/// of that whole buffer each time the watch moved (and it moves a few times
-/// on its way to the event loop).
+/// `/proc/self/cgroup`. A watch holding a joined path inline would copy
+/// that whole buffer each time it moves (a few times on its way to the
+/// event loop).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Dir<'t> {
     /// The mount point: a literal, or (rarely) found in mountinfo.
@@ -101,9 +101,10 @@ pub fn locate<'t>(
     if is_ours(&dir, v2) {
         return Some((dir, v2));
     }
-    // Mounted elsewhere: reading and parsing mountinfo on every start cost
-    // more than all the rest of pidone's start-up together, so it is only
-    // the fallback. Its root may be our cgroup (the case above), or above.
+    // Mounted elsewhere: mountinfo is long on a host, and reading and
+    // parsing it on every start would outweigh the rest of pidone's start,
+    // so it is only the fallback. Its root may be our cgroup (the case
+    // above), or above.
     let mounts = mountinfo();
     let (root, mount_point) = mounts.lines().find_map(|line| mount_of(line, v2))?;
     dir.mount = Cow::Owned(CString::new(mount_point.as_bytes().to_vec()).ok()?);
@@ -148,8 +149,8 @@ fn cgroup_path(cgroup: &[u8]) -> Option<(&[u8], bool)> {
 
 /// The path on the first line whose controllers list `memory` (cgroup
 /// v1). Only the lines that hold the word anywhere are split into fields:
-/// a host lists a dozen hierarchies, and splitting every line on the way
-/// to the memory one cost more than all the rest of this module's start.
+/// a host lists a dozen hierarchies, and every line on the way to the
+/// memory one would be split for nothing.
 fn v1_memory_path(cgroup: &[u8]) -> Option<&[u8]> {
     let mut rest = cgroup;
     loop {

@@ -119,9 +119,8 @@ impl<'t> Watch<'t> {
     ///
     /// This runs on every start, so the common path allocates nothing and
     /// formats nothing: files are read into TEXT, paths joined in the room
-    /// it has left, and mountinfo is only read when the hierarchy is not
-    /// mounted where every runtime mounts it (it used to cost a quarter of
-    /// pidone's start-up).
+    /// it has left, and mountinfo (long, on a host) is only read when the
+    /// hierarchy is not mounted where every runtime mounts it.
     pub fn start(text: &'t mut CgroupText) -> Watch<'t> {
         // How much of TEXT the file took, or its bytes when they did not
         // fit. The rest of TEXT is the scratch space for the paths and
@@ -134,10 +133,10 @@ impl<'t> Watch<'t> {
         let (cgroup, scratch) = text.0.split_at_mut(*read.as_ref().unwrap_or(&0));
         // A candidate directory is probed with the counter file read
         // anyway (memory.events on v2, memory.oom_control on v1): readable,
-        // it is both the proof and the count at start, where a stat of the
-        // directory and then the read cost 475 instructions more. Only an
-        // unreadable counter falls back to the stat (a v2 cgroup without
-        // the memory controller has no memory.events, yet it is ours).
+        // it is both the proof and the count at start, with no stat of the
+        // directory first. Only an unreadable counter falls back to the
+        // stat (a v2 cgroup without the memory controller has no
+        // memory.events, yet it is ours).
         let mut probed: Option<Option<u64>> = None;
         // The file a watch reads first: memory.events or memory.oom_control.
         let first_counter = |v2| Counter::new(v2, true);

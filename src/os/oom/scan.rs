@@ -4,10 +4,9 @@
 //!
 //! On bytes, not `str`: checking whole files for UTF-8 costs, and nothing
 //! here needs it. Plain loops rather than iterator adaptors (opt-level "z",
-//! which the 386 build still uses, leaves those as calls per byte and per
-//! field), and a word at a time
-//! where the distances are long, because callgrind counts every
-//! instruction of pidone's start and this code used to be a quarter of it.
+//! which the 386 build uses, leaves those as calls per byte and per
+//! field), and a word at a time where the distances are long: this runs on
+//! every start, over files of a few hundred bytes (docs/benchmarks.md).
 
 /// The line at the start of TEXT, without its newline, moving TEXT past
 /// it; `None` once TEXT is empty.
@@ -46,8 +45,8 @@ pub fn find_short(text: &[u8], separator: u8) -> usize {
 }
 
 /// The index of the first BYTE in TEXT, or TEXT's length. A word at a time,
-/// as memchr does (std's is not public for slices): byte by byte cost six
-/// instructions a byte, on the files read on every start.
+/// as memchr does (std's is not public for slices), on the files read on
+/// every start.
 fn find(text: &[u8], byte: u8) -> usize {
     const WORD: usize = size_of::<usize>();
     const ONES: usize = usize::from_ne_bytes([0x01; WORD]);

@@ -15,7 +15,7 @@ use super::env::{self, Lookup};
 use super::options::{self, Row};
 use super::store::{store, Decided, Parsed};
 use super::value::Value;
-use super::{Action, Config};
+use super::config::{Action, Config};
 use crate::error::UsageError;
 
 /// Parses pidone's arguments (without argv\[0\]) and environment.

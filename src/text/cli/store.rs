@@ -9,7 +9,7 @@ use log::LevelFilter;
 
 use super::options::Opt;
 use super::value::Value;
-use super::{Action, Config};
+use super::config::{Action, Config};
 use crate::error::UsageError;
 use crate::out::logging::LogSpec;
 

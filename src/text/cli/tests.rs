@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use log::LevelFilter;
 
+use super::config::DEFAULT_STOP_SIGNAL;
 use super::options::{self, Kind, Opt};
 use super::*;
 use crate::error::UsageError;
