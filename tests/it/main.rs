@@ -66,3 +66,6 @@ mod faults;
 mod bad_input;
 // A panic in pidone prints one line and exits 125, never a backtrace.
 mod panic_hook;
+// docs/recipes.md: real servers from Debian under pidone, stopped as
+// `docker stop` does, with and without each recipe's flags.
+mod recipes;

@@ -26,7 +26,7 @@ pub use captured::{wait_output, Captured};
 pub use procfs::{
     children, descendants, exe, start_time, stat, status_number, wait_asleep, zombies_of,
 };
-pub use run::{matrix, Finished, Init, Log, Mode, Run, LOGS};
+pub use run::{matrix, Finished, Init, Log, Mode, Run, Stopped, LOGS};
 
 /// How long any single expected event may take before the test fails.
 pub const DEADLINE: Duration = Duration::from_secs(15);
