@@ -39,7 +39,7 @@ fn start(redis: &Path, dir: &Path, options: &[&str]) -> (crate::util::Init, Unix
     let mut args: Vec<&std::ffi::OsStr> = vec!["--port".as_ref(), "0".as_ref()];
     args.extend(["--unixsocket".as_ref(), socket.as_os_str()]);
     args.extend(["--dir".as_ref(), dir.as_os_str()]);
-    args.extend(options.iter().map(|o| std::ffi::OsStr::new(o)));
+    args.extend(options.iter().map(std::ffi::OsStr::new));
     let init = under_pidone(&[], redis, args).start();
     let stream = connect_unix(&socket);
     crate::util::poll(&format!("{options:?}"), "redis to load its data", || {
