@@ -56,7 +56,7 @@ const PID1: Doc = Doc {
     more_images: &["shell-form"],
     needs: &[("busybox", "busybox-static")],
     local: 3,
-    docker: 10,
+    docker: 12,
 };
 
 /// How to test an app's shutdown with `--stop-after` and `--report`.
