@@ -78,8 +78,8 @@ fn finished(raw: &[u8]) -> bool {
 }
 
 /// One run: php-fpm under pidone with FLAGS and the global settings
-/// GLOBAL, the slow script requested, the stop made once it has started
-/// answering; the stop and whether the request finished.
+/// GLOBAL, the slow script requested, the stop made once the script has
+/// started; the stop and whether the request finished.
 fn request_during_stop(fpm: &Path, flags: &[&str], global: &str) -> (Stopped, bool) {
     let dir = TempDir::new("recipe-php-fpm");
     let d = dir.path().display();
