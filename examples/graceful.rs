@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! graceful [--records FILE] [--every DURATION_MS] [--exit CODE] [--ignore-term]
+//!          [--drain-on SIGNAL]
 //! ```
 //!
 //! It prints `graceful: ready, pid N`, then does one unit of work every
@@ -16,6 +17,13 @@
 //! (SIGINT still stops it): run it under `pidone --kill-after 2s` to see
 //! pidone SIGKILL it (137) when a stop would otherwise hang.
 //!
+//! `--drain-on QUIT` makes it a server like nginx or php-fpm, which finish
+//! their work only on SIGQUIT: then SIGQUIT is its clean stop, and SIGTERM
+//! or SIGINT stop it at once, the record in hand unfinished and unsynced
+//! (`graceful: got SIGTERM, stopping at once: it drains only on SIGQUIT`,
+//! exit code 1). Run it under `pidone -r TERM:QUIT`, or give its image
+//! `STOPSIGNAL SIGQUIT`, and `docker stop` drains it.
+//!
 //! Build it static, like pidone:
 //! `cargo build --release --target x86_64-unknown-linux-musl --example graceful`.
 
@@ -25,7 +33,7 @@ use std::process::ExitCode;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use signal_hook::consts::{SIGINT, SIGTERM};
+use signal_hook::consts::{SIGINT, SIGQUIT, SIGTERM};
 use signal_hook::iterator::Signals;
 
 /// The command line, parsed.
@@ -34,6 +42,8 @@ struct Options {
     every: Duration,
     exit: u8,
     ignore_term: bool,
+    /// The signal it drains on: SIGTERM (and then SIGINT too) or SIGQUIT.
+    drain_on: i32,
 }
 
 fn main() -> ExitCode {
@@ -46,7 +56,9 @@ fn main() -> ExitCode {
         }
     };
     match run(&options) {
-        Ok(()) => ExitCode::from(options.exit),
+        Ok(true) => ExitCode::from(options.exit),
+        // Stopped by a signal it does not drain on: the work was cut.
+        Ok(false) => ExitCode::from(1),
         Err(error) => {
             eprintln!("graceful: {error}");
             ExitCode::from(1)
@@ -54,7 +66,17 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(options: &Options) -> std::io::Result<()> {
+/// The name of SIGNAL, one of those it handles.
+fn name(signal: i32) -> &'static str {
+    match signal {
+        SIGTERM => "SIGTERM",
+        SIGINT => "SIGINT",
+        _ => "SIGQUIT",
+    }
+}
+
+/// Runs until a stop; true when the stop was clean (a drain).
+fn run(options: &Options) -> std::io::Result<bool> {
     let mut file = match &options.records {
         Some(path) => Some(OpenOptions::new().create(true).append(true).open(path)?),
         None => None,
@@ -62,7 +84,13 @@ fn run(options: &Options) -> std::io::Result<()> {
     // Register the handlers *before* saying ready: a signal that arrives
     // between the two would otherwise kill us with the default action, and
     // whoever waits for "ready" (a test, a health check) could not know.
-    let mut signals = Signals::new([SIGTERM, SIGINT])?;
+    // SIGQUIT is caught only when asked: its default action (a core dump)
+    // stays what an ordinary app gets.
+    let mut handled = vec![SIGTERM, SIGINT];
+    if options.drain_on == SIGQUIT {
+        handled.push(SIGQUIT);
+    }
+    let mut signals = Signals::new(handled)?;
     // A thread turns signals into messages, so the work loop can wait for
     // "the next unit is due" and "a signal came" at once (recv_timeout):
     // no polling a flag, and a stop is noticed at once, not after a sleep.
@@ -89,13 +117,17 @@ fn run(options: &Options) -> std::io::Result<()> {
             Ok(SIGTERM) if options.ignore_term => {
                 println!("graceful: ignoring SIGTERM (--ignore-term)");
             }
+            Ok(signal) if signal != options.drain_on && options.drain_on == SIGQUIT => {
+                // What nginx's fast shutdown does: out at once, the unit
+                // of work in hand lost.
+                println!(
+                    "graceful: got {}, stopping at once: it drains only on SIGQUIT",
+                    name(signal)
+                );
+                return Ok(false);
+            }
             Ok(signal) => {
-                let name = if signal == SIGTERM {
-                    "SIGTERM"
-                } else {
-                    "SIGINT"
-                };
-                println!("graceful: got {name}, finishing");
+                println!("graceful: got {}, finishing", name(signal));
                 break;
             }
             // The signal thread is gone: nothing can stop us cleanly any more.
@@ -108,7 +140,7 @@ fn run(options: &Options) -> std::io::Result<()> {
         file.sync_all()?;
     }
     println!("graceful: shut down cleanly after {count} records");
-    Ok(())
+    Ok(true)
 }
 
 fn parse(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
@@ -119,6 +151,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
         every: Duration::from_millis(100),
         exit: 0,
         ignore_term: false,
+        drain_on: SIGTERM,
     };
     while let Some(arg) = args.next() {
         let mut value = |what: &str| args.next().ok_or(format!("{arg} needs {what}"));
@@ -138,6 +171,14 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
                     .map_err(|_| format!("--exit: {code:?} is not a code 0-255"))?;
             }
             "--ignore-term" => options.ignore_term = true,
+            "--drain-on" => {
+                let signal = value("a signal")?;
+                options.drain_on = match signal.trim_start_matches("SIG") {
+                    "TERM" => SIGTERM,
+                    "QUIT" => SIGQUIT,
+                    _ => return Err(format!("--drain-on: {signal:?} is not TERM or QUIT")),
+                };
+            }
             _ => return Err(format!("unknown argument {arg:?}")),
         }
     }

@@ -6,12 +6,15 @@
 //! space.
 //!
 //! A guide's names are made unique for the run: its image (`pidone-demo`,
-//! `graceful-demo`) and every `--name NAME` become `pidone-test-<run>-<n>-…`,
-//! in commands and output alike, and are removed afterwards. On the guides'
-//! PATH come first `pidone`, the static release build, and the static apps
-//! they run, `testee` (the suite's test app) and `graceful` (the example
-//! app): the files their images are built from, and all they use besides
-//! the machine's own `sh`, `sleep`, `unshare`, `python3` and `docker`.
+//! `graceful-demo`), the images its experiments build on it, and every
+//! `--name NAME` become `pidone-test-<run>-<n>-…`, in commands and output
+//! alike, and are removed afterwards. On the guides' PATH come first
+//! `pidone`, the static release build, and the static apps they run,
+//! `testee` (the suite's test app) and `graceful` (the example app): the
+//! files their images are built from, and all they use besides the
+//! machine's own `sh`, `sleep`, `unshare`, `python3`, `docker` and, for
+//! pid1.md's image, Debian's static `busybox` (without it the Docker
+//! blocks skip with one loud line, or fail under `CI=true`).
 //!
 //! examples/kubernetes/pod.yaml is checked against Dockerfile.example.
 
@@ -23,7 +26,8 @@ use std::time::Duration;
 
 use crate::util::{self, docker, run_with_deadline, TempDir};
 
-/// How long one block may run (the docker stop block takes about 6 s).
+/// How long one block may run (the shell-form blocks wait out `docker
+/// stop`'s 10 s).
 const BLOCK_DEADLINE: Duration = Duration::from_secs(120);
 
 /// A guide whose `console` blocks are run.
@@ -33,6 +37,11 @@ struct Doc {
     path: &'static str,
     /// The name of the image its Docker blocks build and use.
     image: &'static str,
+    /// The images its experiments build on that one (renamed and removed
+    /// like it).
+    more_images: &'static [&'static str],
+    /// Programs its Docker blocks need besides docker: (program, package).
+    needs: &'static [(&'static str, &'static str)],
     /// How many blocks without and with Docker it has at least, so that a
     /// broken fence cannot quietly drop blocks from the test.
     local: usize,
@@ -43,14 +52,18 @@ struct Doc {
 const PID1: Doc = Doc {
     path: "docs/pid1.md",
     image: "pidone-demo",
+    more_images: &["shell-form"],
+    needs: &[("busybox", "busybox-static")],
     local: 3,
-    docker: 6,
+    docker: 12,
 };
 
 /// How to test an app's shutdown with `--stop-after` and `--report`.
 const SHUTDOWN: Doc = Doc {
     path: "docs/testing-shutdown.md",
     image: "graceful-demo",
+    more_images: &[],
+    needs: &[],
     local: 3,
     docker: 2,
 };
@@ -74,9 +87,13 @@ impl Block {
         self.commands.iter().any(|c| c.contains("docker "))
     }
 
-    /// The block that builds the guide's image, which the others use.
-    fn builds_the_image(&self) -> bool {
-        self.commands.iter().any(|c| c.contains("docker build"))
+    /// Whether this is the block that builds IMAGE, the guide's image,
+    /// which the others use.
+    fn builds(&self, image: &str) -> bool {
+        let tag = format!("--tag {image} ");
+        self.commands
+            .iter()
+            .any(|c| c.contains("docker build") && c.contains(&tag))
     }
 
     /// The container names the block gives with `--name`.
@@ -290,9 +307,27 @@ fn run_docker(doc: Doc) {
     let Some(docker) = docker::docker() else {
         return;
     };
+    for (program, package) in doc.needs {
+        if !util::command_exists(program) {
+            util::skip(
+                &format!("{}'s Docker blocks", doc.path),
+                &format!("they need {program}"),
+                &format!("apt-get install {package} (or run .ci/run)"),
+            );
+            return;
+        }
+    }
     let all: Vec<Block> = blocks(doc).into_iter().filter(Block::uses_docker).collect();
     let image = docker.image(util::unique(doc.image));
     let mut renames = vec![(doc.image.to_string(), image.name.clone())];
+    // Removed after the containers (their guards drop first), before the
+    // guide's image they are built on.
+    let mut more_images = vec![];
+    for name in doc.more_images {
+        let more = docker.image(util::unique(name));
+        renames.push((name.to_string(), more.name.clone()));
+        more_images.push(more);
+    }
     let mut containers = vec![];
     for block in &all {
         for name in block.container_names() {
@@ -304,13 +339,14 @@ fn run_docker(doc: Doc) {
     let (setup, experiments): (Vec<Block>, Vec<Block>) = all
         .iter()
         .map(|b| b.renamed(&renames))
-        .partition(Block::builds_the_image);
+        .partition(|b| b.builds(&image.name));
     assert_eq!(setup.len(), 1, "one block builds the image: {setup:#?}");
     assert!(experiments.len() + 1 >= doc.docker, "{experiments:#?}");
     run_all(&setup);
     run_all(&experiments);
-    // The guards remove the containers, then the image.
+    // The guards remove the containers, then the images.
     drop(containers);
+    drop(more_images);
 }
 
 #[test]
@@ -341,7 +377,7 @@ fn the_guides_images_have_pidone_where_the_recipe_puts_it() {
     for doc in DOCS {
         let build: Vec<Block> = blocks(doc)
             .into_iter()
-            .filter(Block::builds_the_image)
+            .filter(|b| b.builds(doc.image))
             .collect();
         let [block] = &build[..] else {
             panic!("{}: one block builds the image: {build:#?}", doc.path)

@@ -56,3 +56,6 @@ mod faults;
 // Bad input: 30+ malformed invocations and variables, each exit 2 with
 // one line; bad variables overridden by flags; pass-through after PROGRAM.
 mod bad_input;
+// docs/recipes.md: real servers from Debian under pidone, stopped as
+// `docker stop` does, with and without each recipe's flags.
+mod recipes;

@@ -45,7 +45,7 @@ pub use env::{announce, command_exists, skip};
 pub use kill::kill;
 pub use names::{label, unique};
 pub use procfs::{children, descendants, exe, stat, status_number, wait_asleep, zombies_of};
-pub use run::{matrix, Init, Log, Mode, Run, LOGS};
+pub use run::{matrix, Init, Log, Mode, Run, Stopped, LOGS};
 pub use tempdir::TempDir;
 
 /// How long any single expected event may take before the test fails.

@@ -8,12 +8,12 @@
 use std::collections::VecDeque;
 use std::ffi::{OsStr, OsString};
 use std::process::{Command, Stdio};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::captured::{Captured, Finished};
 use super::kill::kill;
 use super::procfs::{children, exe};
-use super::{pidone, poll, testee, DEADLINE};
+use super::{pidone, poll, poll_until, testee, DEADLINE};
 
 /// Where pidone runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -253,8 +253,42 @@ impl Init {
         kill(self.pid(), sig).unwrap_or_else(|e| panic!("kill {sig} pidone: {e}"));
     }
 
+    /// Stops pidone as `docker stop -t TIMEOUT` does: SIGTERM to pidone
+    /// from outside, then, if it has not exited within TIMEOUT, SIGKILL
+    /// (which ends its whole PID namespace, as it ends a container).
+    pub fn docker_stop(mut self, timeout: Duration) -> Stopped {
+        let pid = self.pid();
+        let start = Instant::now();
+        self.signal(libc::SIGTERM);
+        let exited = poll_until(start + timeout, || {
+            self.captured.process.try_wait().ok().flatten()
+        });
+        let took = start.elapsed();
+        let killed = exited.is_none();
+        if killed {
+            let _ = kill(pid, libc::SIGKILL);
+        }
+        Stopped {
+            finished: self.finish(),
+            took,
+            killed,
+        }
+    }
+
     /// Waits (bounded) for pidone to exit and returns what it did.
     pub fn finish(mut self) -> Finished {
         self.captured.finish(DEADLINE, "pidone")
     }
+}
+
+/// How a stop made as `docker stop` makes it ([`Init::docker_stop`]) ended.
+#[derive(Debug)]
+pub struct Stopped {
+    /// What pidone (or, when it was SIGKILLed, unshare) did.
+    pub finished: Finished,
+    /// From the SIGTERM to pidone's exit, or to the timeout when it had to
+    /// be SIGKILLed.
+    pub took: Duration,
+    /// Whether pidone outlived the timeout and was SIGKILLed.
+    pub killed: bool,
 }
