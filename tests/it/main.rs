@@ -66,3 +66,6 @@ mod faults;
 mod bad_input;
 // A panic in pidone prints one line and exits 125, never a backtrace.
 mod panic_hook;
+// Real kernels under qemu-system-*: the OOM verdict on cgroup v2 (amd64),
+// and the behaviour checks on an arm64 kernel with the arm64 binary.
+mod vm;
