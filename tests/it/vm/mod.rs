@@ -37,6 +37,9 @@ use crate::util::Captured;
 /// machine whose two cores also run the rest of the suite.
 const VM_DEADLINE: Duration = Duration::from_secs(300);
 
+/// How long qemu may take to exit once the guest has said its summary.
+const POWER_OFF: Duration = Duration::from_secs(30);
+
 /// The guest's RAM: the OOM check's cgroup gets a small part of it, and
 /// its child asks for less than the rest (arm64 keeps 64 MiB for CMA).
 const GUEST_MEMORY: &str = "256M";
@@ -232,8 +235,10 @@ impl Guest {
                 break;
             }
         }
+        // `poweroff -f` follows the summary at once: a guest still up
+        // after a few seconds more will not go down by itself.
         let left = deadline.saturating_duration_since(Instant::now());
-        let (status, _, stderr) = qemu.wait(left, "qemu after the guest's power-off");
+        let (status, _, stderr) = qemu.wait(left.min(POWER_OFF), "qemu after the guest's summary");
         console.took = started.elapsed();
         if !status.success() {
             console.fail(&format!("qemu exited with {status}: {stderr}"));
