@@ -44,7 +44,8 @@ fn build() -> Result<Binaries, String> {
     let linker = std::env::var(LINKER_VAR).unwrap_or_else(|_| LINKER.to_string());
     if !command_exists(&linker) {
         return Err(format!(
-            "no aarch64 linker {linker} (Debian gcc-aarch64-linux-gnu) to build the test child"
+            "no aarch64 linker {linker} (Debian gcc-aarch64-linux-gnu) to build the arm64 \
+             guest's test child"
         ));
     }
     let libdir = Command::new("rustc")
@@ -54,7 +55,7 @@ fn build() -> Result<Binaries, String> {
         .map_err(|e| format!("cannot run rustc: {e}"))?;
     if !libdir.is_dir() {
         return Err(format!(
-            "the Rust target {TARGET} is not installed (rustup target add {TARGET})"
+            "the Rust target {TARGET} for the arm64 guest's test child is not installed"
         ));
     }
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));

@@ -102,8 +102,9 @@ fn cache() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("/var/cache/pidone-vm"))
 }
 
-/// Skips (one loud line per reason, returning None) or, under `CI=true`,
-/// fails because WHY keeps the VM tests of ARCH from running.
+/// Skips (returning None; one loud line per reason, so a fresh machine,
+/// which has no cache at all, gets one) or, under `CI=true`, fails because
+/// WHY keeps the VM tests of ARCH from running.
 pub fn skip<T>(arch: Arch, why: &str) -> Option<T> {
     if in_ci() {
         panic!("CI=true but the {} VM tests cannot run: {why}", arch.name());
@@ -114,9 +115,8 @@ pub fn skip<T>(arch: Arch, why: &str) -> Option<T> {
     if !said.iter().any(|w| w == why) {
         said.push(why.to_string());
         announce(&format!(
-            "!!! SKIPPING the {} VM tests: {why}. Run scripts/vm-setup as root (.ci/run \
-             does), or set CI=true to make this a failure.",
-            arch.name()
+            "!!! SKIPPING VM tests: {why}. Run scripts/vm-setup as root (.ci/run does), \
+             or set CI=true to make this a failure."
         ));
     }
     None
@@ -125,6 +125,10 @@ pub fn skip<T>(arch: Arch, why: &str) -> Option<T> {
 /// The guest of ARCH, or None (after [`skip`]) when qemu or the unpacked
 /// packages are missing.
 pub fn guest(arch: Arch) -> Option<Guest> {
+    if !cache().is_dir() {
+        let why = format!("no kernels to boot ({} does not exist)", cache().display());
+        return skip(arch, &why);
+    }
     let (qemu, _) = arch.qemu();
     if !command_exists(qemu) {
         return skip(arch, &format!("{qemu} is not installed"));
