@@ -194,14 +194,8 @@ impl Guest {
         let mut command = Command::new(qemu);
         command
             .args(machine)
-            .args([
-                "-accel",
-                "tcg,thread=multi",
-                "-smp",
-                "2",
-                "-m",
-                GUEST_MEMORY,
-            ])
+            .args(["-accel", "tcg,thread=multi", "-smp", "2"])
+            .args(["-m", GUEST_MEMORY])
             // No network card, no display, no monitor: only the serial
             // console, on stdout. -no-reboot turns a kernel panic (panic=-1
             // reboots at once) into qemu's exit.
@@ -239,8 +233,8 @@ impl Guest {
                 break;
             }
         }
-        // `poweroff -f` follows the summary at once: a guest still up
-        // after a few seconds more will not go down by itself.
+        // `poweroff -f` follows the summary at once: a guest still up long
+        // after it will not go down by itself.
         let left = deadline.saturating_duration_since(Instant::now());
         let (status, _, stderr) = qemu.wait(left.min(POWER_OFF), "qemu after the guest's summary");
         console.took = started.elapsed();
@@ -256,7 +250,7 @@ pub struct Console {
     arch: Arch,
     packages: String,
     /// Every line, `\r` removed.
-    pub lines: Vec<String>,
+    lines: Vec<String>,
     /// From qemu's start to `/init`'s first line.
     boot: Option<Duration>,
     /// From qemu's start to its exit.
