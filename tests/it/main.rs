@@ -59,3 +59,6 @@ mod bad_input;
 // docs/recipes.md: real servers from Debian under pidone, stopped as
 // `docker stop` does, with and without each recipe's flags.
 mod recipes;
+// Real kernels under qemu-system-*: the OOM verdict on cgroup v2 (amd64),
+// and the behaviour checks on an arm64 kernel with the arm64 binary.
+mod vm;
