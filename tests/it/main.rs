@@ -20,6 +20,8 @@ mod cli;
 mod cli_props;
 // README.md's option table lists exactly the options and variables of the table.
 mod readme_options;
+// CHANGELOG.md has a dated section for the version Cargo.toml gives.
+mod changelog;
 // When the main child exits, leftovers get SIGTERM, a grace period, SIGKILL.
 mod shutdown;
 // --kill-after: SIGKILL a child that outlives a terminating signal.
