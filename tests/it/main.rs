@@ -17,6 +17,8 @@ mod reaping;
 mod signal_mask;
 // Options, environment, usage errors, --help, --version and --explain.
 mod cli;
+// CHANGELOG.md has a dated section for the version Cargo.toml gives.
+mod changelog;
 // When the main child exits, leftovers get SIGTERM, a grace period, SIGKILL.
 mod shutdown;
 // --kill-after: SIGKILL a child that outlives a terminating signal.
