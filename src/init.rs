@@ -216,15 +216,22 @@ impl Init {
             return Ok(());
         }
         match procfs::threads() {
-            Some(1) => crate::run::embedded(&self.config),
-            threads => Err(Error::setup(
-                "become the init",
-                io::Error::other(format!(
-                    "the process runs {} threads; launch() must come first in main",
-                    threads.map_or_else(|| "an unknown number of".into(), |n| n.to_string())
-                )),
-            )),
+            Some(1) => {}
+            threads => {
+                return Err(Error::setup(
+                    "become the init",
+                    io::Error::other(format!(
+                        "the process runs {} threads; launch() must come first in main",
+                        threads.map_or_else(|| "an unknown number of".into(), |n| n.to_string())
+                    )),
+                ))
+            }
         }
+        // The kernel's copy of our argv: what the program was started with,
+        // whatever its own `main` is (std only records it for a Rust main).
+        let argv = procfs::command_line()
+            .ok_or_else(|| Error::setup("read /proc/self/cmdline", io::Error::last_os_error()))?;
+        crate::run::embedded(&self.config, &argv)
     }
 
     /// D, when it is at most what the command line takes; else noted as

@@ -25,8 +25,15 @@ fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
 /// The module path of FILE (relative to src/): `os/sys.rs` is
 /// `["os", "sys"]`, `os/mod.rs` is `["os"]`, `lib.rs` is `[]`.
 fn module_of(file: &str) -> Vec<String> {
-    let mut parts: Vec<String> = file.trim_end_matches(".rs").split('/').map(String::from).collect();
-    if matches!(parts.last().map(String::as_str), Some("mod" | "lib" | "main")) {
+    let mut parts: Vec<String> = file
+        .trim_end_matches(".rs")
+        .split('/')
+        .map(String::from)
+        .collect();
+    if matches!(
+        parts.last().map(String::as_str),
+        Some("mod" | "lib" | "main")
+    ) {
         parts.pop();
     }
     parts
@@ -156,9 +163,15 @@ fn no_file_imports_a_file_that_imports_it_back() {
         .iter()
         .filter(|(a, b)| a < b && edges.contains(&(b.clone(), a.clone())))
         .collect();
-    assert!(cycles.is_empty(), "files that import each other: {cycles:?}");
+    assert!(
+        cycles.is_empty(),
+        "files that import each other: {cycles:?}"
+    );
     // The check sees the imports it should.
-    assert!(edges.contains(&("run/mod.rs".into(), "out/report.rs".into())), "{edges:?}");
+    assert!(
+        edges.contains(&("run/mod.rs".into(), "out/report.rs".into())),
+        "{edges:?}"
+    );
     assert!(edges.contains(&("text/cli/parse.rs".into(), "text/cli/env.rs".into())));
     assert!(edges.len() > 100, "{}", edges.len());
 }

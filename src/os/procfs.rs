@@ -147,6 +147,19 @@ fn status_field(proc: &str, name: &str) -> Option<String> {
     })
 }
 
+/// This process's argv as the kernel holds it (`/proc/self/cmdline`: each
+/// argument and its NUL), or `None` when it cannot be read.
+pub fn command_line() -> Option<Vec<CString>> {
+    let bytes = read_bytes(c"/proc/self/cmdline", &mut [])?;
+    if bytes.is_empty() {
+        return Some(vec![]);
+    }
+    let args = bytes.strip_suffix(b"\0").unwrap_or(&bytes);
+    args.split(|&b| b == 0)
+        .map(|arg| CString::new(arg).ok())
+        .collect()
+}
+
 /// Whether process PID runs the same executable as this one (the same
 /// file: device and inode of `/proc/PID/exe`); `None` when it cannot be
 /// told (a process of another user, or gone).
@@ -211,6 +224,14 @@ mod tests {
         std::fs::remove_file(&path).unwrap();
         assert!(read_bytes(&c, &mut small).is_none());
         assert!(is_dir(c"/proc") && !is_dir(c"/proc/self/stat"));
+    }
+
+    #[test]
+    fn reads_its_own_command_line() {
+        let want: Vec<CString> = std::env::args_os()
+            .map(|a| CString::new(std::os::unix::ffi::OsStrExt::as_bytes(a.as_os_str())).unwrap())
+            .collect();
+        assert_eq!(command_line(), Some(want));
     }
 
     #[test]

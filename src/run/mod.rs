@@ -9,7 +9,6 @@
 //! takes the container with it.
 
 use std::ffi::{CStr, CString, OsString};
-use std::os::unix::ffi::OsStrExt;
 use std::time::{Duration, Instant};
 
 use log::{debug, info, warn};
@@ -83,20 +82,18 @@ fn answer(standard: Option<Standard>, text: &str) -> Result<u8, Error> {
     Ok(Own::Done.code())
 }
 
-/// Embedded mode's init: this very program, started again with the same
-/// argv and environment, as the child of an init configured by CONFIG.
-/// Exits with the child's status, as the binary does; never returns.
-pub fn embedded(config: &Config) -> ! {
+/// Embedded mode's init: this very program (`/proc/self/exe`), started
+/// again with ARGV (its own) and the same environment, as the child of an
+/// init configured by CONFIG. Exits with the child's status, as the binary
+/// does; never returns.
+pub fn embedded(config: &Config, argv: &[CString]) -> ! {
     let mask = signals::block_all();
     std::panic::set_hook(Box::new(console::report_panic));
     let standard = Standard::ensure();
     let env = Environment::read();
-    let args: Vec<CString> = std::env::args_os()
-        .filter_map(|arg| CString::new(arg.as_bytes()).ok())
-        .collect();
     let program = Program {
         path: c"/proc/self/exe",
-        argv: CStrArray::new(args.iter().map(CString::as_c_str)),
+        argv: CStrArray::new(argv.iter().map(CString::as_c_str)),
     };
     let result = mask
         .map_err(|cause| Error::setup("block signals", cause))

@@ -20,6 +20,11 @@
 //!                      ready` once it is set up, then wait like `pause`: an
 //!                      app (default dispositions) with a helper that needs
 //!                      part of the grace period
+//!   slow-worker FILE MS
+//!                      print `worker ready`; on SIGTERM write `started` to
+//!                      FILE, take MS milliseconds over the clean-up, add
+//!                      `finished` and exit 0: a background worker of an
+//!                      entrypoint shell that needs time to save its state
 //!   linger             leave a process that closes every descriptor above 2
 //!                      and ignores SIGTERM, print `leaving`, exit 0
 
@@ -47,6 +52,15 @@ pub fn run(args: &Args) -> bool {
             finish_on_term(term, args.text(1), Duration::ZERO);
         }
         "slow-helper" => slow_helper(args.text(1), args.number(2) as u64),
+        "slow-worker" => {
+            let term = on_term();
+            say("worker ready");
+            finish_on_term(
+                term,
+                args.text(1),
+                Duration::from_millis(args.number(2) as u64),
+            )
+        }
         "linger" => linger(),
         _ => return false,
     }

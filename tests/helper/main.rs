@@ -19,7 +19,8 @@
 //!   wrappers.rs (change the process, then exec PROGRAM ARGS...):
 //!               with-signals BLK IGN, join-cgroup DIR, rlimit RES N,
 //!               as-user UID, subreaper
-//!   probe.rs:   status, whoami, argv ARGS..., pid, listen, hello CODE, ps
+//!   probe.rs:   status, whoami, argv ARGS..., pid, listen, hello CODE, ps,
+//!               launch-probe, launch-after-thread
 //!   memory.rs:  hog, hog-on-usr1, alloc MIB
 
 // Our own C `main`: Rust's runtime would set SIGPIPE to ignored before a Rust
@@ -108,8 +109,36 @@ impl Args {
     }
 }
 
+/// Whether this process is `testee-embedded`: the test child with pidone
+/// embedded, as a program of the users' would have it (tests/it/embedded.rs).
+fn is_embedded(argv: *const *const c_char) -> bool {
+    // SAFETY: the C runtime's argv: argv[0], when not NULL, is a C string.
+    let name = unsafe {
+        argv.as_ref()
+            .filter(|p| !p.is_null())
+            .map(|p| CStr::from_ptr(*p))
+    };
+    name.is_some_and(|n| {
+        n.to_bytes().ends_with(b"/testee-embedded") || n.to_bytes() == b"testee-embedded"
+    })
+}
+
 #[no_mangle]
 extern "C" fn main(argc: c_int, argv: *const *const c_char) -> c_int {
+    // Under the name testee-embedded, pidone::launch() comes first, as the
+    // docs tell a program to call it: as PID 1 the process becomes its own
+    // init and never gets further; anywhere else it goes on as the test
+    // child. `launch-probe` calls it itself, to look before and after.
+    if is_embedded(argv) {
+        // SAFETY: argv holds argc strings; word 1 is the mode, if any.
+        let mode = (argc > 1).then(|| unsafe { CStr::from_ptr(*argv.add(1)) });
+        let calls_it_itself = [c"launch-probe", c"launch-after-thread"];
+        if !mode.is_some_and(|m| calls_it_itself.contains(&m)) {
+            if let Err(err) = pidone::launch() {
+                fail(&format!("pidone: {err}"), err.exit_code().into());
+            }
+        }
+    }
     let raw: Vec<Vec<u8>> = (1..argc.max(0) as usize)
         // SAFETY: the C runtime hands us argc valid C strings.
         .map(|i| unsafe { CStr::from_ptr(*argv.add(i)) }.to_bytes().to_vec())

@@ -20,6 +20,11 @@
 //!                      then `PID PPID STAT COMMAND` for each, COMMAND being
 //!                      the command line, or `[NAME]` when it has none (a
 //!                      zombie)
+//!   launch-probe       look at the process (signal mask and dispositions,
+//!                      descriptors, environment, working directory,
+//!                      threads), call `pidone::launch()`, look again; print
+//!                      `launch returned RESULT`, then `launch changed
+//!                      nothing` or `launch changed: …`, then what it saw
 
 use crate::signals::{die_with_parent, wait_forever};
 use crate::{say, Args};
@@ -60,6 +65,17 @@ pub fn run(args: &Args) -> bool {
             std::process::exit(args.number(1));
         }
         "ps" => ps(),
+        "launch-probe" => launch_probe(),
+        "launch-after-thread" => {
+            // A thread that outlives the call, as a runtime's would.
+            let _thread =
+                std::thread::spawn(|| std::thread::sleep(std::time::Duration::from_secs(60)));
+            let result = pidone::launch();
+            say(&format!(
+                "launch returned {:?}",
+                result.map_err(|e| e.to_string())
+            ));
+        }
         _ => return false,
     }
     true
@@ -140,5 +156,62 @@ fn ps() {
             words.join(" ")
         };
         say(&format!("{pid:>5} {ppid:>5} {state:<4} {command}"));
+    }
+}
+
+/// What `launch-probe` compares: the process as /proc and libc show it.
+fn snapshot() -> Vec<String> {
+    let mut seen = vec![];
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    for line in status.lines() {
+        let wanted = ["SigBlk:", "SigIgn:", "SigCgt:", "Threads:"];
+        if wanted.iter().any(|w| line.starts_with(w)) {
+            seen.push(line.trim_end().to_string());
+        }
+    }
+    let mut fds: Vec<String> = std::fs::read_dir("/proc/self/fd")
+        .map(|dir| {
+            dir.flatten()
+                .map(|e| {
+                    let target = std::fs::read_link(e.path()).unwrap_or_default();
+                    format!(
+                        "fd {} {}",
+                        e.file_name().to_string_lossy(),
+                        target.display()
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    fds.sort();
+    seen.extend(fds);
+    let mut env: Vec<String> = std::env::vars_os()
+        .map(|(k, v)| format!("env {}={}", k.to_string_lossy(), v.to_string_lossy()))
+        .collect();
+    env.sort();
+    seen.extend(env);
+    let environ = std::fs::read("/proc/self/environ").unwrap_or_default();
+    seen.push(format!("environ {} bytes", environ.len()));
+    let cwd = std::env::current_dir().unwrap_or_default();
+    seen.push(format!("cwd {}", cwd.display()));
+    seen
+}
+
+/// `launch-probe`: see the module docs.
+fn launch_probe() {
+    let before = snapshot();
+    let result = pidone::launch();
+    let after = snapshot();
+    say(&format!(
+        "launch returned {:?}",
+        result.map_err(|e| e.to_string())
+    ));
+    if before == after {
+        say("launch changed nothing");
+    } else {
+        say(&format!("launch changed: {before:?} -> {after:?}"));
+    }
+    for line in before {
+        say(&line);
     }
 }

@@ -1,11 +1,11 @@
 //! pidone exits with exactly the child's status: N for `exit(N)`, 128+S for
 //! death by signal S (real-time too), `-e` remaps, 127/126 for exec failures.
 
-use crate::util::{matrix, Run};
+use crate::util::{matrix, with_embedded, Run};
 
 #[test]
 fn exit_codes_pass_through() {
-    for (mode, log) in matrix() {
+    for (mode, log) in with_embedded() {
         for code in [0, 1, 2, 32, 64, 127, 254, 255] {
             Run::new(mode, log)
                 .testee(&["exit", &code.to_string()])
@@ -18,7 +18,7 @@ fn exit_codes_pass_through() {
 #[test]
 fn death_by_signal_is_128_plus_n() {
     // HUP, QUIT, KILL, TERM and SIGRTMIN+1 (35 in bash's numbering).
-    for (mode, log) in matrix() {
+    for (mode, log) in with_embedded() {
         for sig in [1, 3, 9, 15, 35] {
             // A clean start: under `nohup` the suite itself would have
             // SIGHUP ignored, and pidone rightly hands that on.
@@ -56,11 +56,7 @@ fn remap_exit_turns_listed_codes_into_success() {
             .testee(&["raise", "15"])
             .output()
             .assert_code(0);
-        run()
-            .env("PIDONE_REMAP_EXIT", "143,3")
-            .testee(&["exit", "3"])
-            .output()
-            .assert_code(0);
+
         // The flag replaces the variable.
         run()
             .env("PIDONE_REMAP_EXIT", "3")
@@ -68,6 +64,16 @@ fn remap_exit_turns_listed_codes_into_success() {
             .testee(&["exit", "3"])
             .output()
             .assert_code(3);
+    }
+}
+
+#[test]
+fn remapped_codes_from_the_environment_are_success_embedded_too() {
+    for (mode, log) in with_embedded() {
+        let run = || Run::new(mode, log).env("PIDONE_REMAP_EXIT", "143,3");
+        run().testee(&["exit", "3"]).output().assert_code(0);
+        run().testee(&["raise", "15"]).output().assert_code(0);
+        run().testee(&["exit", "4"]).output().assert_code(4);
     }
 }
 

@@ -21,10 +21,15 @@ mod cli;
 mod changelog;
 // When the main child exits, leftovers get SIGTERM, a grace period, SIGKILL.
 mod shutdown;
+// During a stop, leftovers get until they exit; a second signal ends that.
+mod stop_grace;
 // --kill-after: SIGKILL a child that outlives a terminating signal.
 mod kill_after;
 // -r FROM:TO rewrites or drops signals before forwarding.
 mod rewrite;
+// Embedded mode: pidone::launch() changes nothing outside PID 1 and in the
+// child; the example program as the only file of a scratch image.
+mod embedded;
 // --pause: no program, reap orphans, exit 0 on TERM/INT.
 mod pause;
 // A child killed by the OOM killer is named as such.

@@ -1,11 +1,11 @@
 //! Orphans re-parented to pidone are reaped while the main child keeps
 //! running, as PID 1 and as a subreaper; `-w` logs each in tini's words.
 
-use crate::util::{self, matrix, Log, Mode, Run};
+use crate::util::{self, matrix, with_embedded, Log, Mode, Run};
 
 #[test]
 fn a_thousand_orphans_are_all_reaped_while_the_child_runs() {
-    for (mode, log) in matrix() {
+    for (mode, log) in with_embedded() {
         let mut init = Run::new(mode, log).testee(&["orphans", "1000"]).start();
         init.expect("orphans done");
         let pidone = init.pid();

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::Value;
 
-use crate::util::{self, matrix, Finished, Log, Mode, Run};
+use crate::util::{self, matrix, with_embedded, Finished, Log, Mode, Run};
 
 /// How late a timed event may come on a loaded two-core machine, and how
 /// long a prompt exit may take: generous, as the lower bounds are exact.
@@ -118,16 +118,17 @@ fn read(out: Finished, path: &Path) -> Reported {
     reported
 }
 
-/// `--report PATH` on RUN.
+/// `PIDONE_REPORT=PATH` on RUN (the flag and the variable are one; the
+/// variable reaches embedded mode too).
 fn reporting(run: Run, path: &Path) -> Run {
-    run.args(["--report".as_ref(), path.as_os_str()])
+    run.env_os("PIDONE_REPORT", path)
 }
 
 #[test]
 fn stop_after_stops_a_term_handling_app_that_exits_0_and_says_when() {
-    for (mode, log) in matrix() {
+    for (mode, log) in with_embedded() {
         let (path, file) = (scratch("json"), scratch("records"));
-        let run = Run::new(mode, log).args(["--stop-after", &format!("{STOP_AFTER_MS}ms")]);
+        let run = Run::new(mode, log).env("PIDONE_STOP_AFTER", &format!("{STOP_AFTER_MS}ms"));
         let mut init = reporting(run, &path)
             .testee(&["graceful", file.to_str().unwrap()])
             .start();
@@ -157,14 +158,11 @@ fn stop_after_stops_a_term_handling_app_that_exits_0_and_says_when() {
 #[test]
 fn kill_after_ends_a_term_ignoring_app_with_sigkill_and_the_report_says_it_fired() {
     let kill_after = 500;
-    for (mode, log) in matrix() {
+    for (mode, log) in with_embedded() {
         let path = scratch("json");
-        let run = Run::new(mode, log).args([
-            "--stop-after",
-            &format!("{STOP_AFTER_MS}ms"),
-            "--kill-after",
-            &format!("{kill_after}ms"),
-        ]);
+        let run = Run::new(mode, log)
+            .env("PIDONE_STOP_AFTER", &format!("{STOP_AFTER_MS}ms"))
+            .env("PIDONE_KILL_AFTER", &format!("{kill_after}ms"));
         let mut init = reporting(run, &path).testee(&["ignore-term"]).start();
         init.expect("ready");
         let r = read(init.finish(), &path);
@@ -186,9 +184,9 @@ fn kill_after_ends_a_term_ignoring_app_with_sigkill_and_the_report_says_it_fired
 
 #[test]
 fn leftovers_are_counted_by_fate_and_the_main_childs_code_is_kept() {
-    for (mode, log) in matrix() {
+    for (mode, log) in with_embedded() {
         let (path, file) = (scratch("json"), scratch("leftover"));
-        let run = Run::new(mode, log).args(["--grace", "500ms"]);
+        let run = Run::new(mode, log).env("PIDONE_GRACE", "500ms");
         let mut init = reporting(run, &path)
             .testee(&["leave-behind", file.to_str().unwrap(), "5", "stubborn"])
             .start();
@@ -204,14 +202,16 @@ fn leftovers_are_counted_by_fate_and_the_main_childs_code_is_kept() {
             .expect("/orphans_reaped", 2.into())
             .expect("/leftovers/found", 2.into())
             .expect("/leftovers/exited_in_grace", 1.into())
-            .expect("/leftovers/killed", 1.into());
+            .expect("/leftovers/killed", 1.into())
+            .expect("/leftovers/grace_ms", 500.into())
+            .expect("/leftovers/grace", "set".into());
         let _ = std::fs::remove_file(&file);
     }
 }
 
 #[test]
 fn every_orphan_reaped_is_counted() {
-    for (mode, log) in matrix() {
+    for (mode, log) in with_embedded() {
         let path = scratch("json");
         let mut init = reporting(Run::new(mode, log), &path)
             .testee(&["orphans", "50"])
@@ -227,7 +227,7 @@ fn every_orphan_reaped_is_counted() {
 
 #[test]
 fn a_sigterm_from_outside_is_an_external_stop() {
-    for (mode, log) in matrix() {
+    for (mode, log) in with_embedded() {
         let path = scratch("json");
         let mut init = reporting(Run::new(mode, log), &path)
             .testee(&["pause"])
@@ -239,10 +239,43 @@ fn a_sigterm_from_outside_is_an_external_stop() {
         r.expect("/child/exit_code", Value::Null)
             .expect("/child/signal", "SIGTERM".into())
             .expect("/stop/signal", "SIGTERM".into())
+            .expect("/stop/sent", "SIGTERM".into())
             .expect("/stop/source", "external".into())
             .within("/stop/child_exited_after_ms", 0, SLACK)
             .expect("/stop/kill_after_fired", false.into())
-            .expect("/signals_forwarded", 1.into());
+            .expect("/signals_forwarded", 1.into())
+            .expect("/leftovers/grace", "stop".into());
+    }
+}
+
+#[test]
+fn the_report_names_what_the_child_was_sent_for_the_stop() {
+    // docker stop sends SIGTERM; -r TERM:QUIT sends the app SIGQUIT for
+    // it, -r TERM:0 sends it nothing: signal 34 then ends the app. (A
+    // lower-numbered signal could overtake the SIGTERM: pidone reads
+    // pending signals lowest first.)
+    for (mode, log) in with_embedded() {
+        let cases = [
+            ("TERM:QUIT", Value::from("SIGQUIT"), 131),
+            ("TERM:0", Value::Null, 128 + 34),
+        ];
+        for (rewrite, sent, code) in cases {
+            let path = scratch("json");
+            let mut init = reporting(Run::new(mode, log), &path)
+                .env("PIDONE_REWRITE", rewrite)
+                .testee(&["pause"])
+                .start();
+            init.expect("ready");
+            init.signal(libc::SIGTERM);
+            if sent.is_null() {
+                init.signal(34);
+            }
+            let r = read(init.finish(), &path);
+            r.out.assert_code(code);
+            r.expect("/stop/signal", "SIGTERM".into())
+                .expect("/stop/sent", sent.clone())
+                .expect("/stop/source", "external".into());
+        }
     }
 }
 
@@ -286,7 +319,8 @@ fn the_stop_is_reported_as_received_even_when_rewritten() {
         let r = quick_stop(mode, log, &["--stop-after", &after, "-r", "TERM:INT"], &[]);
         r.out.assert_code(130);
         r.expect("/child/signal", "SIGINT".into())
-            .expect("/stop/signal", "SIGTERM".into());
+            .expect("/stop/signal", "SIGTERM".into())
+            .expect("/stop/sent", "SIGINT".into());
     }
 }
 

@@ -98,6 +98,32 @@ fn a_leftover_that_ignores_sigterm_is_killed_after_the_grace_period() {
 }
 
 #[test]
+fn without_a_stop_the_default_grace_is_short() {
+    // The main child ended on its own: a leftover that ignores SIGTERM
+    // holds the run up for the short default only.
+    for (mode, log) in matrix() {
+        let file = scratch_file("default-grace");
+        let mut init = Run::new(mode, log)
+            .testee(&["leave-behind", file.to_str().unwrap(), "5", "stubborn"])
+            .start();
+        announced_pid(&mut init, "graceful");
+        announced_pid(&mut init, "stubborn");
+        init.expect("leaving");
+        let left = Instant::now();
+        let out = init.finish();
+        let after_exit = left.elapsed();
+        out.assert_code(5);
+        let default = Duration::from_secs(2);
+        assert!(after_exit >= default, "{mode:?}: {after_exit:?}");
+        assert!(
+            after_exit < default + Duration::from_secs(2),
+            "{mode:?}: {after_exit:?}"
+        );
+        let _ = std::fs::remove_file(&file);
+    }
+}
+
+#[test]
 fn grace_zero_kills_at_once() {
     for (mode, log) in matrix() {
         for run in [

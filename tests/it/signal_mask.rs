@@ -5,7 +5,7 @@
 //! right before pidone's exec (`testee with-signals`): glibc programs such as
 //! unshare quietly unblock signals 32 and 33 in what they pass on.
 
-use crate::util::{matrix, Run};
+use crate::util::{with_embedded, Run};
 
 /// The mask as /proc shows it: 16 hex digits.
 fn hex(mask: u64) -> String {
@@ -22,7 +22,7 @@ fn the_child_gets_the_mask_and_ignores_pidone_was_given() {
     // USR1, 33 (hidden by libc) and RTMIN+2 blocked; USR2, PIPE and 32 ignored.
     let blocked = mask(&[libc::SIGUSR1, 33, 36]);
     let ignored = mask(&[libc::SIGUSR2, libc::SIGPIPE, 32]);
-    for (mode, log) in matrix() {
+    for (mode, log) in with_embedded() {
         let mut init = Run::new(mode, log)
             .start_signals(blocked, ignored)
             .testee(&["status"])

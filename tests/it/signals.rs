@@ -5,11 +5,11 @@
 
 use std::process::{Command, Stdio};
 
-use crate::util::{self, matrix, Mode, Run, LOGS};
+use crate::util::{self, matrix, with_embedded, Mode, Run, LOGS};
 
 #[test]
 fn term_to_the_init_ends_the_child_with_143() {
-    for (mode, log) in matrix() {
+    for (mode, log) in with_embedded() {
         let mut init = Run::new(mode, log).testee(&["pause"]).start();
         init.expect("ready");
         init.signal(libc::SIGTERM);
@@ -21,7 +21,7 @@ fn term_to_the_init_ends_the_child_with_143() {
 fn every_catchable_signal_reaches_the_child() {
     let standard = (1..=31).filter(|s| ![libc::SIGKILL, libc::SIGSTOP, libc::SIGCHLD].contains(s));
     let signals: Vec<i32> = standard.chain([32, 33, 34, 35, 40, 50, 63, 64]).collect();
-    for (mode, log) in matrix() {
+    for (mode, log) in with_embedded() {
         let mut init = Run::new(mode, log).testee(&["ack"]).start();
         init.expect("ready");
         // One at a time, each acknowledged before the next: standard

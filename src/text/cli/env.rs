@@ -11,10 +11,10 @@
 
 use std::ffi::OsString;
 
+use super::config::Config;
 use super::options::{self, Kind, Row};
 use super::store::{store, Decided, Parsed};
 use super::value::Value;
-use super::config::Config;
 use crate::error::UsageError;
 
 /// Where the parser looks variables up: a function (what the tests pass;

@@ -30,4 +30,3 @@ pub use config::{Action, Config, DEFAULT_GRACE, STOP_GRACE};
 pub use env::{from_env, Lookup};
 pub use parse::parse;
 pub use usage::{usage, VERSION};
-

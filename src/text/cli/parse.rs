@@ -11,11 +11,11 @@
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 
+use super::config::{Action, Config};
 use super::env::{self, Lookup};
 use super::options::{self, Row};
 use super::store::{store, Decided, Parsed};
 use super::value::Value;
-use super::config::{Action, Config};
 use crate::error::UsageError;
 
 /// Parses pidone's arguments (without argv\[0\]) and environment.

@@ -7,9 +7,9 @@
 
 use log::LevelFilter;
 
+use super::config::{Action, Config};
 use super::options::Opt;
 use super::value::Value;
-use super::config::{Action, Config};
 use crate::error::UsageError;
 use crate::out::logging::LogSpec;
 

@@ -7,8 +7,8 @@ use std::path::Path;
 
 use super::{big_file, connect_unix, installed, report, secs, under_pidone, write, DOCKER_STOP};
 use super::{Response, Transfer};
-use crate::util::TempDir;
 use crate::util::Stopped;
+use crate::util::TempDir;
 
 /// The file downloaded: 2 MiB at 1 MiB/s (`limit_rate`) takes two seconds,
 /// so the stop comes while it is in flight.

@@ -14,8 +14,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use super::{installed, owned_by, report, secs, under_pidone, DOCKER_STOP, SHORT_STOP};
-use crate::util::{run_with_deadline, TempDir};
 use crate::util::{poll, Captured, Init, Stopped, DEADLINE};
+use crate::util::{run_with_deadline, TempDir};
 
 /// The cluster of one test: Debian's tools, the data dir, the socket dir.
 struct Cluster {

@@ -10,8 +10,8 @@ use std::os::unix::net::UnixStream;
 use std::path::Path;
 
 use super::{connect_unix, installed, report, secs, under_pidone, DOCKER_STOP};
-use crate::util::TempDir;
 use crate::util::Stopped;
+use crate::util::TempDir;
 
 /// How many keys each run writes before the stop.
 const KEYS: usize = 100;

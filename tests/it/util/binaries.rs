@@ -31,9 +31,15 @@ pub fn testee() -> &'static Path {
     &copies().1
 }
 
+/// The test child under the name `testee-embedded`, which makes it call
+/// `pidone::launch()` first in its main: a program with pidone embedded.
+pub fn testee_embedded() -> &'static Path {
+    &copies().2
+}
+
 /// The copies of pidone and testee, made on first use.
-fn copies() -> &'static (PathBuf, PathBuf) {
-    static COPIES_MADE: OnceLock<(PathBuf, PathBuf)> = OnceLock::new();
+fn copies() -> &'static (PathBuf, PathBuf, PathBuf) {
+    static COPIES_MADE: OnceLock<(PathBuf, PathBuf, PathBuf)> = OnceLock::new();
     COPIES_MADE.get_or_init(|| {
         // The copies of earlier runs whose test process is gone.
         for stale in left_by_runs_that_are_over(COPIES, "") {
@@ -44,7 +50,8 @@ fn copies() -> &'static (PathBuf, PathBuf) {
         make_reachable(&dir);
         let pidone = copy_into(&dir, &pidone_source(), "pidone", &["--version"]);
         let testee = copy_into(&dir, &testee_source(), "testee", &["exit", "0"]);
-        (pidone, testee)
+        let embedded = copy_into(&dir, &testee, "testee-embedded", &["exit", "0"]);
+        (pidone, testee, embedded)
     })
 }
 

@@ -23,8 +23,15 @@ fn in_ci() -> bool {
 
 /// Whether PROGRAM is on PATH.
 pub fn command_exists(program: &str) -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(program).is_file()))
+    which(program).is_some()
+}
+
+/// Where PROGRAM is on PATH.
+pub fn which(program: &str) -> Option<std::path::PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(program))
+        .find(|file| file.is_file())
 }
 
 /// WHAT (`every Docker test`) cannot run, because WHY: under `CI=true`

@@ -37,15 +37,17 @@ mod tempdir;
 
 use std::time::{Duration, Instant};
 
-pub use binaries::{pidone, static_build, static_graceful, static_pidone, static_testee, testee};
+pub use binaries::{
+    pidone, static_build, static_graceful, static_pidone, static_testee, testee, testee_embedded,
+};
 pub use captured::{Captured, Finished};
 pub use command::{run_with_deadline, wait_output};
 pub use engine::Engine;
-pub use env::{announce, command_exists, skip};
+pub use env::{announce, command_exists, skip, which};
 pub use kill::kill;
 pub use names::{label, unique};
 pub use procfs::{children, descendants, exe, stat, status_number, wait_asleep, zombies_of};
-pub use run::{matrix, Init, Log, Mode, Run, Stopped, LOGS};
+pub use run::{matrix, with_embedded, Init, Log, Mode, Run, Stopped, LOGS};
 pub use tempdir::TempDir;
 
 /// How long any single expected event may take before the test fails.

@@ -10,12 +10,13 @@ use std::ffi::{OsStr, OsString};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use super::binaries::testee_embedded;
 use super::captured::{Captured, Finished};
 use super::kill::kill;
 use super::procfs::{children, exe};
 use super::{pidone, poll, poll_until, testee, DEADLINE};
 
-/// Where pidone runs.
+/// Where pidone runs, and as what.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
     /// PID 1 of its own PID namespace.
@@ -24,6 +25,20 @@ pub enum Mode {
     Subreaper,
     /// A plain process without `-s`: neither PID 1 nor subreaper.
     Plain,
+    /// Embedded: no pidone binary, but `testee-embedded` (the test child
+    /// calling `pidone::launch()` first) as PID 1 of its own namespace,
+    /// its own init. Settings come from `PIDONE_*` variables only.
+    Embedded,
+    /// Embedded, as a plain process asking for a subreaper
+    /// (`PIDONE_SUBREAPER=1`).
+    EmbeddedSubreaper,
+}
+
+impl Mode {
+    /// Whether pidone is embedded in the test child here.
+    pub fn embedded(self) -> bool {
+        matches!(self, Mode::Embedded | Mode::EmbeddedSubreaper)
+    }
 }
 
 /// pidone's log level in a run.
@@ -40,6 +55,17 @@ pub fn matrix() -> impl Iterator<Item = (Mode, Log)> {
     [Mode::Pid1, Mode::Subreaper]
         .into_iter()
         .flat_map(|mode| [Log::Default, Log::Debug].map(|log| (mode, log)))
+}
+
+/// [`matrix`] and the same with pidone embedded in the test child: for the
+/// behaviours a program gets from `pidone::launch()` as from the binary
+/// (forwarding, reaping, exit codes, the report). Such a scenario gives
+/// pidone its settings as `PIDONE_*` variables, never as flags.
+pub fn with_embedded() -> impl Iterator<Item = (Mode, Log)> {
+    let embedded = [Mode::Embedded, Mode::EmbeddedSubreaper]
+        .into_iter()
+        .flat_map(|mode| [Log::Default, Log::Debug].map(|log| (mode, log)));
+    matrix().chain(embedded)
 }
 
 /// Both log settings, for scenarios that only make sense in one mode.
@@ -62,8 +88,8 @@ impl Run {
     /// pidone in MODE with LOG; add options with [`Run::arg`].
     pub fn new(mode: Mode, log: Log) -> Run {
         let args = match mode {
-            Mode::Pid1 | Mode::Plain => vec![],
             Mode::Subreaper => vec!["-s".into()],
+            _ => vec![],
         };
         Run {
             mode,
@@ -143,7 +169,7 @@ impl Run {
 
     fn command(&self) -> Command {
         let mut line: Vec<OsString> = vec![];
-        if self.mode == Mode::Pid1 {
+        if matches!(self.mode, Mode::Pid1 | Mode::Embedded) {
             line.extend(
                 ["unshare", "--pid", "--fork", "--kill-child", "--mount-proc"].map(OsString::from),
             );
@@ -155,8 +181,22 @@ impl Run {
             line.push(format!("{ignored:016x}").into());
         }
         line.extend(self.wrappers.iter().cloned());
-        line.push(pidone().into());
-        line.extend(self.args.iter().cloned());
+        if self.mode.embedded() {
+            // `-- testee ARGS...` becomes `testee-embedded ARGS...`: there
+            // is no pidone binary, and no flag to give it.
+            let testee = [OsString::from("--"), testee().into()];
+            let rest = self.args.strip_prefix(&testee[..]).unwrap_or_else(|| {
+                panic!(
+                    "embedded mode runs the test child and takes PIDONE_* variables only: {:?}",
+                    self.args
+                )
+            });
+            line.push(testee_embedded().into());
+            line.extend(rest.iter().cloned());
+        } else {
+            line.push(pidone().into());
+            line.extend(self.args.iter().cloned());
+        }
         let mut command = Command::new(&line[0]);
         if let Some(dir) = &self.dir {
             command.current_dir(dir);
@@ -175,6 +215,9 @@ impl Run {
         }
         if self.log == Log::Debug {
             command.env("PIDONE_LOG", "debug");
+        }
+        if self.mode == Mode::EmbeddedSubreaper {
+            command.env("PIDONE_SUBREAPER", "1");
         }
         for (name, value) in &self.env {
             command.env(name, value);
@@ -238,9 +281,9 @@ impl Init {
     pub fn pid(&self) -> i32 {
         let top = self.captured.process.id() as i32;
         match self.mode {
-            Mode::Subreaper | Mode::Plain => top,
+            Mode::Subreaper | Mode::Plain | Mode::EmbeddedSubreaper => top,
             // unshare forks pidone; wait until the child has exec'd pidone.
-            Mode::Pid1 => poll(
+            Mode::Pid1 | Mode::Embedded => poll(
                 &self.captured.description,
                 "pidone to start under unshare",
                 || children(top).into_iter().find(|&pid| exe(pid) != exe(top)),

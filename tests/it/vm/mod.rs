@@ -28,8 +28,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::util::{announce, command_exists, TempDir};
 use crate::util::Captured;
+use crate::util::{announce, command_exists, TempDir};
 
 /// How long one guest may take from qemu's start to its power-off: a boot
 /// of about ten seconds and checks of under a minute, with room for a
@@ -230,7 +230,10 @@ impl Guest {
         let ended = qemu.finish(left.min(POWER_OFF), "qemu after the guest's summary");
         console.took = started.elapsed();
         if ended.code != Some(0) {
-            console.fail(&format!("qemu ended with {:?}/{:?}: {}", ended.code, ended.signal, ended.stderr));
+            console.fail(&format!(
+                "qemu ended with {:?}/{:?}: {}",
+                ended.code, ended.signal, ended.stderr
+            ));
         }
         console
     }

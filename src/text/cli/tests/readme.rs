@@ -16,8 +16,8 @@
 use std::collections::BTreeSet;
 
 use crate::out::logging::DEFAULT_LEVEL;
-use crate::text::cli::options::{self, Row};
 use crate::text::cli::config::DEFAULT_STOP_SIGNAL;
+use crate::text::cli::options::{self, Row};
 use crate::text::cli::{DEFAULT_GRACE, STOP_GRACE};
 use crate::text::exit_codes::RULES;
 use crate::text::{duration, signame};

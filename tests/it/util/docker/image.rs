@@ -31,20 +31,33 @@ impl Docker {
     /// ENTRYPOINT, our label, `testee` at `/bin/testee` with `PATH=/bin`,
     /// and [`TEST_CMD`].
     pub fn test_image(&self) -> Image {
+        let recipe = Recipe::read();
+        self.build_image(
+            &[
+                (static_pidone(), &recipe.pidone),
+                (static_testee(), "/bin/testee"),
+            ],
+            &format!("ENV PATH=/bin\n{}\n{TEST_CMD}", recipe.entrypoint),
+        )
+    }
+
+    /// Builds an image `FROM scratch` with our label, FILES (a host path
+    /// and where it goes in the image), then the Dockerfile LINES.
+    pub fn build_image(&self, files: &[(&std::path::Path, &str)], lines: &str) -> Image {
         let name = unique("image");
         let context = TempDir::new("context");
         let dir = context.path();
-        std::fs::copy(static_pidone(), dir.join("pidone")).expect("copy pidone into the context");
-        std::fs::copy(static_testee(), dir.join("testee")).expect("copy testee into the context");
-        let recipe = Recipe::read();
         // Our label right after FROM, so that even the intermediate images
         // of a build that failed half-way carry it and are swept later.
-        let dockerfile = format!(
-            "FROM scratch\nLABEL {}\nCOPY pidone {}\nCOPY testee /bin/testee\nENV PATH=/bin\n{}\n{TEST_CMD}\n",
-            label(),
-            recipe.pidone,
-            recipe.entrypoint,
-        );
+        let mut dockerfile = format!("FROM scratch\nLABEL {}\n", label());
+        for (i, (source, target)) in files.iter().enumerate() {
+            let copy = format!("file{i}");
+            std::fs::copy(source, dir.join(&copy))
+                .unwrap_or_else(|e| panic!("copy {} into the context: {e}", source.display()));
+            dockerfile.push_str(&format!("COPY {copy} {target}\n"));
+        }
+        dockerfile.push_str(lines);
+        dockerfile.push('\n');
         std::fs::write(dir.join("Dockerfile"), dockerfile).expect("write the Dockerfile");
         // --no-cache: the legacy builder would reuse another test's
         // intermediate images as its cache, and that test's `docker rmi`
