@@ -5,7 +5,7 @@
 //! right before pidone's exec (`testee with-signals`): glibc programs such as
 //! unshare quietly unblock signals 32 and 33 in what they pass on.
 
-use crate::util::{with_embedded, Run};
+use crate::util::{matrix, with_embedded, Run};
 
 /// The mask as /proc shows it: 16 hex digits.
 fn hex(mask: u64) -> String {
