@@ -211,8 +211,10 @@ impl Init {
         if let Some(invalid) = &self.invalid {
             return Err(invalid.clone().into());
         }
-        let pid1 = std::process::id() == 1;
-        if !pid1 && !(self.config.subreaper && !parent_is_our_init()) {
+        // The init's role: PID 1, or a subreaper asked for by a process
+        // that is not the child of its own init already.
+        let init = std::process::id() == 1 || (self.config.subreaper && !parent_is_our_init());
+        if !init {
             return Ok(());
         }
         match procfs::threads() {

@@ -22,7 +22,7 @@ pub fn answer(standard: Option<Standard>, text: &str) {
 /// can leave half a line.
 pub fn error_line(standard: Option<Standard>, error: &dyn std::fmt::Display) {
     let mut line = String::new();
-    let _ = write!(line, "pidone: {error}\n");
+    let _ = writeln!(line, "pidone: {error}");
     write_all(standard, libc::STDERR_FILENO, &line);
 }
 

@@ -57,6 +57,8 @@ mod podman;
 mod guide;
 // Stress: a 10,000-signal storm, 5,000 orphans, and the race at exit.
 mod stress;
+// A failed reaping pass or signalfd read is tried again with a back-off.
+mod retry;
 // Faults: fork limits, descriptor exhaustion, hostile and stop signals,
 // stopped leftovers, a stderr nobody reads.
 mod faults;

@@ -280,10 +280,12 @@ fn the_report_names_what_the_child_was_sent_for_the_stop() {
 }
 
 /// Stops `testee pause` after QUICK_STOP_MS with OPTIONS (set by ENV) and
-/// returns the report; the child dies of the default action.
+/// returns the report (asked for with `--report`, which beats anything
+/// ENV says); the child dies of the default action.
 fn quick_stop(mode: Mode, log: Log, options: &[&str], env: &[(&str, &str)]) -> Reported {
     let path = scratch("json");
-    let mut run = reporting(Run::new(mode, log).args(options), &path);
+    let report = ["--report".as_ref(), path.as_os_str()];
+    let mut run = Run::new(mode, log).args(options).args(report);
     for (name, value) in env {
         run = run.env(name, value);
     }

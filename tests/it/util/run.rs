@@ -138,6 +138,14 @@ impl Run {
         self
     }
 
+    /// Runs PROGRAM ARGS... in front of pidone (after any `wrap`): a
+    /// program that runs the rest of the command line, such as strace.
+    pub fn under(mut self, program: &str, args: &[&str]) -> Run {
+        self.wrappers.push(program.into());
+        self.wrappers.extend(args.iter().map(OsString::from));
+        self
+    }
+
     /// Starts pidone with a stderr pipe whose reading end is already
     /// closed, as when the runtime's log reader has gone away: every write
     /// pidone makes to stderr fails with EPIPE and raises SIGPIPE.
