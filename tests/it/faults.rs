@@ -432,11 +432,10 @@ fn regression_out_of_memory_is_one_line_and_125_never_an_abort() {
     // kills it with SIGSEGV before any code of ours runs: accepted, and
     // counted, but not pidone's to handle.
     //
-    // The value of --grace is longer than pidone's start-up arena (see
-    // src/allocator.rs), so its error message must come from the system
-    // allocator, which the limit starves. That message once failed half
-    // written: "pidone: " went out, then the allocation for the rest
-    // failed, and the allocator's line followed it on the same line.
+    // The value of --grace is long, so its error message needs memory the
+    // limit starves. That message once failed half written: "pidone: "
+    // went out, then the allocation for the rest failed, and the
+    // allocator's line followed it on the same line.
     const RLIMIT_AS: &str = "9";
     let pidone = util::static_pidone();
     let long = "x".repeat(70_000);
