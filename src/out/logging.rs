@@ -218,18 +218,8 @@ mod tests {
     fn no_log_literal_holds_a_control_character() {
         // `line` writes a message without arguments as it stands: hold that
         // no literal of a log call in pidone's source needs escaping.
-        fn sources(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-            for entry in std::fs::read_dir(dir).unwrap() {
-                let path = entry.unwrap().path();
-                if path.is_dir() {
-                    sources(&path, out);
-                } else if path.extension().is_some_and(|e| e == "rs") {
-                    out.push(path);
-                }
-            }
-        }
         let mut files = Vec::new();
-        sources(
+        crate::layers::sources(
             &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
             &mut files,
         );

@@ -10,7 +10,10 @@
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 
-use super::{big_file, installed, report, secs, under_pidone, write, DOCKER_STOP};
+use super::{
+    big_file, finishes_downloads_with_and_cuts_them_without, installed, under_pidone, write,
+    DOCKER_STOP,
+};
 use super::{Response, Transfer};
 use crate::util::TempDir;
 use crate::util::{poll, Stopped, DEADLINE};
@@ -67,24 +70,11 @@ fn apache_under_term_winch_finishes_a_download_in_flight_and_cuts_it_without() {
     let Some([apache]) = installed("apache", [("apache2", "apache2")]) else {
         return;
     };
-    let (graceful, done) = download_during_stop(&apache, &["-r", "TERM:WINCH"]);
-    let (fast, cut) = download_during_stop(&apache, &[]);
-    report(
+    finishes_downloads_with_and_cuts_them_without(
         "apache",
         "apache2",
-        &format!(
-            "-r TERM:WINCH: stop {}, download {} of {SIZE} bytes; \
-             without: stop {}, download cut at {} bytes",
-            secs(graceful.took),
-            done.body_bytes,
-            secs(fast.took),
-            cut.body_bytes
-        ),
+        "TERM:WINCH",
+        SIZE,
+        |flags| download_during_stop(&apache, flags),
     );
-    assert!(!graceful.killed, "{graceful:#?}");
-    graceful.finished.assert_code(0);
-    assert!(done.complete && done.status.contains(" 200 "), "{done:?}");
-    assert!(!fast.killed, "{fast:#?}");
-    fast.finished.assert_code(0);
-    assert!(!cut.complete, "{cut:?}");
 }

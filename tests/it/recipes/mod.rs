@@ -32,7 +32,7 @@ use std::sync::mpsc::{self, Receiver};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use crate::util::{announce, poll, poll_until, skip, Log, Mode, Run, DEADLINE};
+use crate::util::{announce, poll, poll_until, skip, Log, Mode, Run, Stopped, DEADLINE};
 
 /// `docker stop`'s default timeout, which every recipe's stop must beat.
 pub const DOCKER_STOP: Duration = Duration::from_secs(10);
@@ -105,6 +105,40 @@ pub fn report(recipe: &str, package: &str, figures: &str) {
         "recipe {recipe} ({package} {}): {figures}",
         version(package)
     ));
+}
+
+/// The recipe of a web server whose graceful stop finishes a download in
+/// flight: DOWNLOAD (a server started with the given pidone flags, a
+/// download of SIZE bytes begun, then `docker stop`) must complete with
+/// `-r REWRITE` and be cut without. Says the figures, asserts both.
+pub fn finishes_downloads_with_and_cuts_them_without(
+    recipe: &str,
+    package: &str,
+    rewrite: &str,
+    size: usize,
+    download: impl Fn(&[&str]) -> (Stopped, Response),
+) {
+    let (graceful, done) = download(&["-r", rewrite]);
+    let (fast, cut) = download(&[]);
+    report(
+        recipe,
+        package,
+        &format!(
+            "-r {rewrite}: stop {}, download {} of {size} bytes; \
+             without: stop {}, download cut at {} bytes",
+            secs(graceful.took),
+            done.body_bytes,
+            secs(fast.took),
+            cut.body_bytes
+        ),
+    );
+    assert!(!graceful.killed, "{graceful:#?}");
+    graceful.finished.assert_code(0);
+    assert!(done.complete && done.status.contains(" 200 "), "{done:?}");
+    // Without the rewrite the server stops at once, cutting the download.
+    assert!(!fast.killed, "{fast:#?}");
+    fast.finished.assert_code(0);
+    assert!(!cut.complete, "{cut:?}");
 }
 
 /// D in seconds with two decimals, for the announcements.

@@ -5,7 +5,10 @@
 
 use std::path::Path;
 
-use super::{big_file, connect_unix, installed, report, secs, under_pidone, write, DOCKER_STOP};
+use super::{
+    big_file, connect_unix, finishes_downloads_with_and_cuts_them_without, installed, under_pidone,
+    write, DOCKER_STOP,
+};
 use super::{Response, Transfer};
 use crate::util::Stopped;
 use crate::util::TempDir;
@@ -58,25 +61,7 @@ fn nginx_under_term_quit_finishes_a_download_in_flight_and_cuts_it_without() {
     let Some([nginx]) = installed("nginx", [("nginx", "nginx")]) else {
         return;
     };
-    let (graceful, done) = download_during_stop(&nginx, &["-r", "TERM:QUIT"]);
-    let (fast, cut) = download_during_stop(&nginx, &[]);
-    report(
-        "nginx",
-        "nginx",
-        &format!(
-            "-r TERM:QUIT: stop {}, download {} of {SIZE} bytes; \
-             without: stop {}, download cut at {} bytes",
-            secs(graceful.took),
-            done.body_bytes,
-            secs(fast.took),
-            cut.body_bytes
-        ),
-    );
-    assert!(!graceful.killed, "{graceful:#?}");
-    graceful.finished.assert_code(0);
-    assert!(done.complete && done.status.contains(" 200 "), "{done:?}");
-    // Without the rewrite nginx stops at once, cutting the download.
-    assert!(!fast.killed, "{fast:#?}");
-    fast.finished.assert_code(0);
-    assert!(!cut.complete, "{cut:?}");
+    finishes_downloads_with_and_cuts_them_without("nginx", "nginx", "TERM:QUIT", SIZE, |flags| {
+        download_during_stop(&nginx, flags)
+    });
 }
