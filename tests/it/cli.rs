@@ -152,29 +152,13 @@ fn not_pid1_without_subreaper_warns_once_and_still_works() {
 
 #[test]
 fn explain_says_what_an_exit_code_means() {
+    // The wording of every code is held by the unit tests of
+    // src/text/explain.rs; here, that the binary prints it.
     let cases: &[(&str, &[&str])] = &[
         ("0", &["0: success"]),
         ("130", &["130 = 128 + 2: killed by SIGINT", "Ctrl-C"]),
-        (
-            "137",
-            &[
-                "137 = 128 + 9: killed by SIGKILL",
-                "kill -9",
-                "docker kill",
-                "docker stop after its timeout",
-                "OOM killer",
-                "docker inspect --format '{{.State.OOMKilled}}'",
-                "memory.events",
-            ],
-        ),
-        (
-            "143",
-            &[
-                "143 = 128 + 15: killed by SIGTERM",
-                "docker stop",
-                "Kubernetes",
-            ],
-        ),
+        ("137", &["137 = 128 + 9: killed by SIGKILL", "OOM killer"]),
+        ("143", &["143 = 128 + 15: killed by SIGTERM", "docker stop"]),
         ("255", &["255: the program exited with code 255"]),
     ];
     for (code, wants) in cases {
