@@ -13,6 +13,10 @@ use serde_json::Value;
 
 use crate::util::{self, matrix, with_embedded, Finished, Log, Mode, Run};
 
+// Where the report goes: paths that cannot be written, relative paths, and
+// runs that write none.
+mod paths;
+
 /// How late a timed event may come on a loaded two-core machine, and how
 /// long a prompt exit may take: generous, as the lower bounds are exact.
 const SLACK: u64 = 3_000;
@@ -405,20 +409,6 @@ fn the_variables_do_what_the_flags_do_and_the_flags_win() {
 }
 
 #[test]
-fn a_usage_error_writes_no_report() {
-    // There is no run to describe; a missing report is what a CI step
-    // checks first.
-    for mode in [Mode::Pid1, Mode::Plain] {
-        let path = scratch("json");
-        let run = reporting(Run::new(mode, Log::Default), &path);
-        let out = run.args(["--stop-signal", "KILL", "true"]).output();
-        out.assert_code(2);
-        assert_eq!(out.stderr.lines().count(), 1, "{out:#?}");
-        assert!(!path.exists(), "{out:#?}");
-    }
-}
-
-#[test]
 fn an_exec_failure_reports_no_child_and_the_error() {
     for (mode, log) in matrix() {
         for (program, code, says) in [
@@ -467,63 +457,5 @@ fn pause_reports_no_child_and_the_stop_that_ended_it() {
             .within("/stop/at_ms", QUICK_STOP_MS, QUICK_STOP_MS + SLACK)
             .expect("/stop/child_exited_after_ms", Value::Null);
         r.within("/duration_ms", r.ms("/stop/at_ms"), u64::MAX);
-    }
-}
-
-/// Asserts OUT exited with CODE and logged exactly one warning, the one
-/// about the report at PATH.
-fn assert_one_warning(out: &Finished, code: i32, path: &Path) {
-    out.assert_code(code);
-    let warned = out.log_lines("WARN");
-    let want = format!("failed to write the report {}", path.display());
-    assert!(
-        warned.len() == 1 && warned[0].contains(&want),
-        "one warning, {want:?}: {out:#?}"
-    );
-}
-
-#[test]
-fn a_fifo_nobody_reads_neither_hangs_pidone_nor_changes_its_exit_code() {
-    for (mode, log) in matrix() {
-        let fifo = scratch("fifo");
-        util::mkfifo(&fifo);
-        // finish() fails the test if pidone hangs past the deadline.
-        let out = reporting(Run::new(mode, log), &fifo)
-            .testee(&["exit", "3"])
-            .output();
-        assert_one_warning(&out, 3, &fifo);
-        std::fs::remove_file(&fifo).unwrap();
-    }
-}
-
-#[test]
-fn an_unwritable_report_path_is_a_warning_not_a_failure() {
-    let dir = std::env::temp_dir();
-    for (mode, log) in matrix() {
-        for path in [Path::new("/nonexistent/dir/report.json"), dir.as_path()] {
-            let out = reporting(Run::new(mode, log), path)
-                .testee(&["raise", "15"])
-                .output();
-            assert_one_warning(&out, 143, path);
-        }
-    }
-}
-
-#[test]
-fn relative_paths_are_where_pidone_was_started_not_where_it_moved() {
-    // Regression: pidone leaves its working directory for `/` once the
-    // child runs, and `--report r.json` (the README's own example) was
-    // written to /r.json. The termination log had the same fault.
-    for (mode, log) in matrix() {
-        let dir = util::TempDir::new("report-cwd");
-        let out = Run::new(mode, log)
-            .current_dir(dir.path())
-            .args(["--report", "r.json", "--termination-log", "t.log"])
-            .testee(&["exit", "4"])
-            .output();
-        let r = read(out, &dir.path().join("r.json"));
-        r.out.assert_code(4);
-        let written = std::fs::read_to_string(dir.path().join("t.log")).unwrap_or_default();
-        assert_eq!(written, "exited with code 4\n", "{:#?}", r.out);
     }
 }
