@@ -1,6 +1,7 @@
 /*
  * benchkit: the timing core of pidone's benchmark (scripts/bench/bench.py
- * drives it), and the child programs the inits run while being measured.
+ * drives it), and the child programs the inits run while being measured
+ * (children.c).
  *
  * It is C, built with `gcc -O2 -static`, because what it times is a few
  * microseconds long: the harness side of every measurement must be one
@@ -43,20 +44,8 @@
  *       reads its memory at the end (/proc/PID/status).
  *       Line: "INDEX VOLUNTARY NONVOLUNTARY VmHWM_kB VmRSS_kB RssAnon_kB".
  *
- * Child modes (run by an init):
- *
- *   ack          block every signal, print "ready", then write one byte to
- *                stdout for every signal received (read from a signalfd)
- *   orphans N    make N live orphans, already re-parented to the init and
- *                blocked on one pipe; print "ready"; on one byte on stdin
- *                close the pipe, so all N exit at once; then wait forever
- *   zombies N    have a helper process fork N children that exit at once
- *                and wait (WNOWAIT) until all N are zombies; print "ready";
- *                on one byte on stdin let the helper exit, which hands all
- *                N zombies to the init in one go; then wait forever
- *   wait         print "ready", then pause() forever with the dispositions
- *                it was given (an app with no SIGTERM handler: as PID 1 it
- *                ignores TERM, under an init TERM kills it)
+ * Child modes (run by an init): ack, orphans N, zombies N, wait; see
+ * children.c.
  *
  * Every init started here as PID 1 gets PR_SET_PDEATHSIG=SIGKILL, so if the
  * harness dies its namespaces die with it (the kernel then kills and reaps
@@ -74,12 +63,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "benchkit.h"
 
 /* The only environment any measured program gets. */
 static char *const clean_env[] = {"PATH=/usr/local/bin:/usr/bin:/bin", NULL};
@@ -87,12 +77,12 @@ static char *const clean_env[] = {"PATH=/usr/local/bin:/usr/bin:/bin", NULL};
 /* How long any single handshake may take before the harness gives up. */
 #define HANDSHAKE_MS 120000
 
-static void die(const char *what) {
+void die(const char *what) {
     fprintf(stderr, "benchkit: %s: %s\n", what, strerror(errno));
     exit(2);
 }
 
-static void fail(const char *what) {
+void fail(const char *what) {
     fprintf(stderr, "benchkit: %s\n", what);
     exit(2);
 }
@@ -126,140 +116,6 @@ static void split_commands(char **args, struct commands *out) {
             out->argv[out->count++] = a + 1;
         }
     }
-}
-
-/* ------------------------------------------------------ child programs */
-
-static void say_ready(void) {
-    if (write(1, "ready\n", 6) != 6)
-        _exit(3);
-}
-
-static int child_ack(void) {
-    sigset_t all;
-    sigfillset(&all);
-    sigprocmask(SIG_BLOCK, &all, NULL);
-    int fd = signalfd(-1, &all, 0);
-    if (fd < 0)
-        die("signalfd");
-    say_ready();
-    struct signalfd_siginfo info[16];
-    for (;;) {
-        ssize_t n = read(fd, info, sizeof info);
-        if (n <= 0)
-            continue;
-        /* One byte per signal; a failed write means the harness is gone. */
-        for (ssize_t i = 0; i < n / (ssize_t)sizeof info[0]; i++)
-            if (write(1, "a", 1) != 1)
-                _exit(0);
-    }
-}
-
-static int child_orphans(long n) {
-    /* The release pipe: every orphan blocks reading it and exits at EOF,
-     * which comes when we close the only write end. */
-    int release[2];
-    if (pipe(release) != 0)
-        die("pipe");
-    pid_t middle = fork();
-    if (middle < 0)
-        die("fork");
-    if (middle == 0) {
-        /* The middle process forks the orphans-to-be and exits, so the
-         * kernel re-parents all of them to the init (PID 1) at once. It
-         * drops the write end first so that no orphan holds one. */
-        close(release[1]);
-        for (long i = 0; i < n; i++) {
-            pid_t pid = fork();
-            if (pid < 0)
-                _exit(1);
-            if (pid == 0) {
-                char byte;
-                for (;;) {
-                    ssize_t r = read(release[0], &byte, 1);
-                    if (r == 0 || (r < 0 && errno != EINTR))
-                        _exit(0);
-                }
-            }
-        }
-        _exit(0);
-    }
-    close(release[0]);
-    int status;
-    if (waitpid(middle, &status, 0) != middle || !WIFEXITED(status) ||
-        WEXITSTATUS(status) != 0)
-        fail("could not make the orphans (fork failed)");
-    say_ready();
-    char go;
-    if (read(0, &go, 1) != 1)
-        _exit(0);
-    close(release[1]);
-    for (;;)
-        pause();
-}
-
-static int child_zombies(long n) {
-    /* report: the middle process tells us all N children are zombies.
-     * hold: we keep its write end; closing it lets the middle process exit. */
-    int report[2], hold[2];
-    if (pipe(report) != 0 || pipe(hold) != 0)
-        die("pipe");
-    pid_t middle = fork();
-    if (middle < 0)
-        die("fork");
-    if (middle == 0) {
-        close(hold[1]);
-        close(report[0]);
-        /* Children must become zombies, not be auto-reaped. */
-        signal(SIGCHLD, SIG_DFL);
-        pid_t *kids = calloc((size_t)n, sizeof *kids);
-        if (!kids)
-            _exit(1);
-        for (long i = 0; i < n; i++) {
-            kids[i] = fork();
-            if (kids[i] < 0)
-                _exit(1);
-            if (kids[i] == 0)
-                _exit(0);
-        }
-        /* WNOWAIT: wait until each child is a zombie without reaping it. */
-        for (long i = 0; i < n; i++) {
-            siginfo_t info;
-            while (waitid(P_PID, (id_t)kids[i], &info, WEXITED | WNOWAIT) != 0)
-                if (errno != EINTR)
-                    _exit(1);
-        }
-        if (write(report[1], "z", 1) != 1)
-            _exit(1);
-        char byte;
-        for (;;) {
-            ssize_t r = read(hold[0], &byte, 1);
-            if (r == 0 || (r < 0 && errno != EINTR))
-                break;
-        }
-        /* Our exit hands all N zombies to the init at once. */
-        _exit(0);
-    }
-    close(hold[0]);
-    close(report[1]);
-    char byte;
-    if (read(report[0], &byte, 1) != 1)
-        fail("could not make the zombies (fork failed)");
-    say_ready();
-    char go;
-    if (read(0, &go, 1) != 1)
-        _exit(0);
-    close(hold[1]);
-    waitpid(middle, NULL, 0);
-    for (;;)
-        pause();
-}
-
-static int child_wait(void) {
-    say_ready();
-    for (;;)
-        pause();
-    return 0;
 }
 
 /* ------------------------------------------------ inits as PID 1 of a ns */
@@ -346,72 +202,6 @@ static void stop(struct init *init) {
     close(init->out);
     if (init->in >= 0)
         close(init->in);
-}
-
-/*
- * Reads /proc/PID/NAME into BUF (SIZE bytes), NUL-terminated. Returns 0, or
- * -1 when the file cannot be read (the process is gone) or is empty.
- */
-static int read_proc(pid_t pid, const char *name, char *buf, size_t size) {
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/%s", pid, name);
-    int fd = open(path, O_RDONLY);
-    if (fd < 0)
-        return -1;
-    ssize_t n = read(fd, buf, size - 1);
-    close(fd);
-    if (n <= 0)
-        return -1;
-    buf[n] = 0;
-    return 0;
-}
-
-/* Reads "FIELD:  VALUE" from /proc/PID/status as a number (-1 if absent). */
-static long status_field(pid_t pid, const char *field) {
-    char buf[4096];
-    if (read_proc(pid, "status", buf, sizeof buf) < 0)
-        return -1;
-    size_t len = strlen(field);
-    for (char *line = buf; line && *line; line = strchr(line, '\n')) {
-        if (*line == '\n')
-            line++;
-        if (strncmp(line, field, len) == 0 && line[len] == ':')
-            return strtol(line + len + 1, NULL, 10);
-    }
-    return -1;
-}
-
-/* The init's CPU time so far in ns (first field of /proc/PID/schedstat). */
-static int64_t cpu_ns(pid_t pid) {
-    char buf[256];
-    if (read_proc(pid, "schedstat", buf, sizeof buf) < 0)
-        return -1;
-    return strtoll(buf, NULL, 10);
-}
-
-/*
- * True once PID sleeps in the call it idles in: reading a signalfd (pidone,
- * catatonit) or rt_sigtimedwait (tini, dumb-init). The child's "ready" only
- * says the child runs; the init may not have gone back to sleep yet, and that
- * first sleep must not be counted as an idle wake-up.
- */
-static int in_main_wait(pid_t pid) {
-    char path[64], buf[256], link[64];
-    if (read_proc(pid, "syscall", buf, sizeof buf) < 0)
-        return 0;
-    char *rest;
-    long nr = strtol(buf, &rest, 10);
-    if (nr == SYS_rt_sigtimedwait)
-        return 1;
-    if (nr != SYS_read)
-        return 0;
-    long arg0 = strtol(rest, NULL, 16);
-    snprintf(path, sizeof path, "/proc/%d/fd/%ld", pid, arg0);
-    ssize_t len = readlink(path, link, sizeof link - 1);
-    if (len <= 0)
-        return 0;
-    link[len] = 0;
-    return strcmp(link, "anon_inode:[signalfd]") == 0;
 }
 
 static FILE *open_out(const char *path) {

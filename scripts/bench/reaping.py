@@ -26,9 +26,9 @@ import tempfile
 import time
 from pathlib import Path
 
-import bench
+import measure
 
-ROOT = bench.ROOT
+ROOT = measure.ROOT
 KIT = ROOT / "target/bench/benchkit"
 INITS = {
     "pidone": str(ROOT / "target/x86_64-unknown-linux-musl/release/pidone"),
@@ -40,14 +40,14 @@ TASKSET = "/usr/bin/taskset"
 
 def own_cpu(runs):
     found = {}
-    with tempfile.TemporaryDirectory(prefix="pidone-reaping-") as tmp, bench.CpuGroup():
+    with tempfile.TemporaryDirectory(prefix="pidone-reaping-") as tmp, measure.CpuGroup():
         work = Path(tmp)
         for _ in range(runs):
             for shape, n, reps in SHAPES:
                 child = "zombies" if shape == "zombies" else "orphans"
                 commands = [[TASKSET, "-c", "1", path, "--", TASKSET, "-c", "0", str(KIT), child, str(n)]
                             for path in INITS.values()]
-                rows = bench.benchkit(KIT, "reap", [n, reps], commands, work)
+                rows = measure.benchkit(KIT, "reap", [n, reps], commands, work)
                 for i, name in enumerate(INITS):
                     per_orphan = [cpu / 1000 / n for index, _, _, cpu in rows if index == i]
                     found.setdefault((shape, n), {}).setdefault(name, []).append(
