@@ -7,8 +7,15 @@
 //!
 //! The backend is the test itself: a unix socket that answers one
 //! connection slowly, as a slow upstream does.
+//!
+//! HAProxy 2.6's master drops a SIGUSR1 that comes in its first moments:
+//! its worker already carries traffic while the master is still setting
+//! up, and when the master enters its own loop it re-registers its
+//! handlers and forgets the signal (the stop then waits for the SIGKILL).
+//! The signal is only honoured once the master's loop runs, and the test
+//! knows that when the master's CLI (`-S`), served by that loop, answers.
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::os::unix::net::UnixListener;
 use std::path::Path;
 use std::thread;
@@ -45,8 +52,20 @@ fn slow_backend(path: &Path) -> thread::JoinHandle<()> {
     })
 }
 
+/// Waits (bounded) until HAProxy's master answers `show proc` on its CLI
+/// at PATH: its own loop runs, so a soft stop is no longer lost.
+fn await_master_loop(path: &Path) {
+    let mut cli = connect_unix(path);
+    cli.write_all(b"show proc\n").expect("ask the master CLI");
+    let mut answer = [0u8; 512];
+    let n = cli.read(&mut answer).unwrap_or(0);
+    let answer = String::from_utf8_lossy(answer.get(..n).unwrap_or_default());
+    assert!(answer.contains("master"), "the master CLI said {answer:?}");
+}
+
 /// One run: HAProxy under pidone with FLAGS in front of the slow backend,
-/// a connection through it, the stop made once its first bytes have come;
+/// a connection through it, the stop made once its first bytes have come
+/// and the master runs its loop;
 /// the stop and how many bytes came through.
 fn transfer_during_stop(haproxy: &Path, flags: &[&str]) -> (Stopped, usize) {
     let dir = TempDir::new("recipe-haproxy");
@@ -59,15 +78,19 @@ fn transfer_during_stop(haproxy: &Path, flags: &[&str]) -> (Stopped, usize) {
          backend slow\n  server upstream unix@{d}/backend\n"
     );
     let conf = write(dir.path(), "haproxy.cfg", &conf);
+    let master = dir.path().join("master");
     let args = [
         "-W".as_ref(),
         "-db".as_ref(),
+        "-S".as_ref(),
+        master.as_os_str(),
         "-f".as_ref(),
         conf.as_os_str(),
     ];
     let init = under_pidone(flags, haproxy, args).start();
     let transfer = Transfer::start(connect_unix(&dir.path().join("sock")), b"");
     transfer.await_first_bytes("haproxy");
+    await_master_loop(&master);
     let stopped = init.docker_stop(DOCKER_STOP);
     let got = transfer.finish().len();
     let _ = backend.join();
