@@ -3,6 +3,12 @@
 //! `--graceful-timeout`, 30 s by default) and exit. SIGINT and SIGQUIT are
 //! its quick shutdown, which cuts them; the test shows that too, so that
 //! it could tell the difference.
+//!
+//! One worker: gunicorn 20.1 starts its workers one after the other, and
+//! a worker still booting has the master's handler, which queues a SIGTERM
+//! where no one reads it; that worker then runs until `--graceful-timeout`
+//! and its SIGKILL. The one worker that serves the request has installed
+//! its own handlers, so the stop it gets is its graceful one.
 
 use std::path::Path;
 
@@ -35,7 +41,7 @@ fn request_during_stop(gunicorn: &Path, flags: &[&str]) -> (Stopped, Response) {
         "--bind".as_ref(),
         bind.as_os_str(),
         "--workers".as_ref(),
-        "2".as_ref(),
+        "1".as_ref(),
         "recipe_app:app".as_ref(),
     ];
     let init = under_pidone(flags, gunicorn, args).start();
