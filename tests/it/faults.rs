@@ -364,13 +364,6 @@ fn regression_own_sigpipe_from_a_broken_stderr_is_never_forwarded() {
     }
 }
 
-/// A fresh file path for one run.
-fn scratch_file(name: &str) -> PathBuf {
-    static COUNT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let n = COUNT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    std::env::temp_dir().join(format!("pidone-{name}-{}-{n}", std::process::id()))
-}
-
 #[test]
 fn regression_a_stopped_leftover_gets_sigcont_with_its_sigterm() {
     // A leftover that is stopped when the main child exits cannot act on
@@ -378,7 +371,7 @@ fn regression_a_stopped_leftover_gets_sigcont_with_its_sigterm() {
     // grace period and was SIGKILLed mid-nothing, its clean-up never run.
     let grace = Duration::from_secs(5);
     for (mode, log) in matrix() {
-        let file = scratch_file("stopped-leftover");
+        let file = util::temp_path("stopped-leftover");
         let mut init = Run::new(mode, log)
             .args(["--grace", "5s"])
             .testee(&["leave-behind", file.to_str().unwrap(), "7", "stopped"])
@@ -406,7 +399,7 @@ fn regression_a_termination_log_fifo_without_a_reader_never_hangs_pidone() {
     // exited, SIGTERM could not end it, and the status was lost to the
     // SIGKILL that finally did (137 instead of the child's code).
     for (mode, log) in matrix() {
-        let fifo = scratch_file("termination-fifo");
+        let fifo = util::temp_path("termination-fifo");
         util::mkfifo(&fifo);
         let out = Run::new(mode, log)
             .args(["--termination-log".as_ref(), fifo.as_os_str()])

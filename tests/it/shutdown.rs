@@ -7,13 +7,6 @@ use std::time::{Duration, Instant};
 
 use crate::util::{self, matrix, Log, Mode, Run};
 
-/// A fresh file path for one run.
-fn scratch_file(name: &str) -> std::path::PathBuf {
-    static COUNT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let n = COUNT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    std::env::temp_dir().join(format!("pidone-{name}-{}-{n}", std::process::id()))
-}
-
 /// The pid announced in a `NAME ready PID` line.
 fn announced_pid(init: &mut util::Init, name: &str) -> i32 {
     let prefix = format!("{name} ready ");
@@ -24,7 +17,7 @@ fn announced_pid(init: &mut util::Init, name: &str) -> i32 {
 #[test]
 fn leftovers_get_sigterm_and_time_to_finish() {
     for (mode, log) in matrix() {
-        let file = scratch_file("graceful");
+        let file = util::temp_path("graceful");
         let mut init = Run::new(mode, log)
             .testee(&["leave-behind", file.to_str().unwrap(), "7"])
             .start();
@@ -52,7 +45,7 @@ fn leftovers_get_sigterm_and_time_to_finish() {
 fn a_leftover_that_ignores_sigterm_is_killed_after_the_grace_period() {
     let grace = Duration::from_millis(1_000);
     for (mode, log) in matrix() {
-        let file = scratch_file("stubborn");
+        let file = util::temp_path("stubborn");
         let started = Instant::now();
         let mut init = Run::new(mode, log)
             .args(["--grace", "1s"])
@@ -102,7 +95,7 @@ fn without_a_stop_the_default_grace_is_short() {
     // The main child ended on its own: a leftover that ignores SIGTERM
     // holds the run up for the short default only.
     for (mode, log) in matrix() {
-        let file = scratch_file("default-grace");
+        let file = util::temp_path("default-grace");
         let mut init = Run::new(mode, log)
             .testee(&["leave-behind", file.to_str().unwrap(), "5", "stubborn"])
             .start();
@@ -130,7 +123,7 @@ fn grace_zero_kills_at_once() {
             Run::new(mode, log).args(["--grace", "0"]),
             Run::new(mode, log).env("PIDONE_GRACE", "0"),
         ] {
-            let file = scratch_file("grace0");
+            let file = util::temp_path("grace0");
             let mut init = run
                 .testee(&["leave-behind", file.to_str().unwrap(), "6", "stubborn"])
                 .start();
@@ -169,7 +162,7 @@ fn regression_processes_that_entered_the_namespace_get_sigterm_and_time_too() {
     // them; as PID 1 it must still shut them down gracefully. pidone used
     // to exit at once, and the kernel SIGKILLed them mid-write.
     for log in [Log::Default, Log::Debug] {
-        let file = scratch_file("entered");
+        let file = util::temp_path("entered");
         let mut init = Run::new(Mode::Pid1, log).testee(&["pause"]).start();
         init.expect("ready");
         let pidone = init.pid();

@@ -8,11 +8,6 @@ use std::time::{Duration, Instant};
 
 use crate::util::{self, announce, docker, matrix, static_pidone, static_testee, Run, TempDir};
 
-/// A file of the scratch directory for NAME, unique to this run.
-fn scratch_file(name: &str) -> std::path::PathBuf {
-    std::env::temp_dir().join(util::unique(name))
-}
-
 /// `sh -c` running WORKERS background workers that each need MS on SIGTERM
 /// to save their state (to FILES), and `wait`ing for them: an entrypoint
 /// shell. Its `ready` is the workers' own.
@@ -31,7 +26,7 @@ fn during_a_stop_leftovers_get_until_they_exit() {
     // default grace: during a stop they get it, as the runtime's own
     // deadline (10 s) is the limit.
     for (mode, log) in matrix() {
-        let files = [scratch_file("worker-a"), scratch_file("worker-b")];
+        let files = [util::temp_path("worker-a"), util::temp_path("worker-b")];
         let shell = entrypoint_shell(&util::testee().to_string_lossy(), &files, 3_000);
         let shell: Vec<&str> = shell.iter().map(String::as_str).collect();
         let mut init = Run::new(mode, log).args(["--"]).args(shell).start();
@@ -55,7 +50,7 @@ fn a_second_terminating_signal_ends_the_stops_wait() {
     // After docker stop, a leftover that ignores SIGTERM keeps pidone
     // waiting (up to the stop's bound); a second SIGTERM ends the wait.
     for (mode, log) in matrix() {
-        let file = scratch_file("hurry");
+        let file = util::temp_path("hurry");
         let mut init = Run::new(mode, log)
             .testee(&["slow-helper", file.to_str().unwrap(), "60000"])
             .start();

@@ -57,16 +57,22 @@ fn slow_backend(path: &Path) -> thread::JoinHandle<()> {
 fn await_master_loop(path: &Path) {
     let mut cli = connect_unix(path);
     cli.write_all(b"show proc\n").expect("ask the master CLI");
-    let mut answer = [0u8; 512];
-    let n = cli.read(&mut answer).unwrap_or(0);
-    let answer = String::from_utf8_lossy(answer.get(..n).unwrap_or_default());
+    // The answer may come in pieces; the CLI keeps the connection open, so
+    // read until the master's own line is there (or the read times out).
+    let mut answer = String::new();
+    let mut chunk = [0u8; 512];
+    while !answer.contains("master") {
+        match cli.read(&mut chunk) {
+            Ok(n) if n > 0 => answer.push_str(&String::from_utf8_lossy(&chunk[..n])),
+            _ => break,
+        }
+    }
     assert!(answer.contains("master"), "the master CLI said {answer:?}");
 }
 
 /// One run: HAProxy under pidone with FLAGS in front of the slow backend,
 /// a connection through it, the stop made once its first bytes have come
-/// and the master runs its loop;
-/// the stop and how many bytes came through.
+/// and the master runs its loop; the stop and how many bytes came through.
 fn transfer_during_stop(haproxy: &Path, flags: &[&str]) -> (Stopped, usize) {
     let dir = TempDir::new("recipe-haproxy");
     let d = dir.path().display();

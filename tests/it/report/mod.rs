@@ -6,8 +6,7 @@
 //! written. Each scenario runs as PID 1 and as a subreaper, at both log
 //! levels, unless it only makes sense one way.
 
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::path::Path;
 
 use serde_json::Value;
 
@@ -32,13 +31,6 @@ const QUICK_STOP_MS: u64 = 300;
 /// Every key the contract says is always present.
 const KEYS: &str = "version exit_code child error stop signals_forwarded orphans_reaped \
                     leftovers duration_ms";
-
-/// A fresh path in the temp dir for one run's file (nothing there yet).
-fn scratch(name: &str) -> PathBuf {
-    static COUNT: AtomicUsize = AtomicUsize::new(0);
-    let (pid, n) = (std::process::id(), COUNT.fetch_add(1, Ordering::Relaxed));
-    std::env::temp_dir().join(format!("pidone-report-{pid}-{n}-{name}"))
-}
 
 /// A run's outcome and its report, parsed.
 struct Reported {
@@ -131,7 +123,7 @@ fn reporting(run: Run, path: &Path) -> Run {
 #[test]
 fn stop_after_stops_a_term_handling_app_that_exits_0_and_says_when() {
     for (mode, log) in with_embedded() {
-        let (path, file) = (scratch("json"), scratch("records"));
+        let (path, file) = (util::temp_path("json"), util::temp_path("records"));
         let run = Run::new(mode, log).env("PIDONE_STOP_AFTER", &format!("{STOP_AFTER_MS}ms"));
         let mut init = reporting(run, &path)
             .testee(&["graceful", file.to_str().unwrap()])
@@ -163,7 +155,7 @@ fn stop_after_stops_a_term_handling_app_that_exits_0_and_says_when() {
 fn kill_after_ends_a_term_ignoring_app_with_sigkill_and_the_report_says_it_fired() {
     let kill_after = 500;
     for (mode, log) in with_embedded() {
-        let path = scratch("json");
+        let path = util::temp_path("json");
         let run = Run::new(mode, log)
             .env("PIDONE_STOP_AFTER", &format!("{STOP_AFTER_MS}ms"))
             .env("PIDONE_KILL_AFTER", &format!("{kill_after}ms"));
@@ -189,7 +181,7 @@ fn kill_after_ends_a_term_ignoring_app_with_sigkill_and_the_report_says_it_fired
 #[test]
 fn leftovers_are_counted_by_fate_and_the_main_childs_code_is_kept() {
     for (mode, log) in with_embedded() {
-        let (path, file) = (scratch("json"), scratch("leftover"));
+        let (path, file) = (util::temp_path("json"), util::temp_path("leftover"));
         let run = Run::new(mode, log).env("PIDONE_GRACE", "500ms");
         let mut init = reporting(run, &path)
             .testee(&["leave-behind", file.to_str().unwrap(), "5", "stubborn"])
@@ -216,7 +208,7 @@ fn leftovers_are_counted_by_fate_and_the_main_childs_code_is_kept() {
 #[test]
 fn every_orphan_reaped_is_counted() {
     for (mode, log) in with_embedded() {
-        let path = scratch("json");
+        let path = util::temp_path("json");
         let mut init = reporting(Run::new(mode, log), &path)
             .testee(&["orphans", "50"])
             .start();
@@ -232,7 +224,7 @@ fn every_orphan_reaped_is_counted() {
 #[test]
 fn a_sigterm_from_outside_is_an_external_stop() {
     for (mode, log) in with_embedded() {
-        let path = scratch("json");
+        let path = util::temp_path("json");
         let mut init = reporting(Run::new(mode, log), &path)
             .testee(&["pause"])
             .start();
@@ -264,7 +256,7 @@ fn the_report_names_what_the_child_was_sent_for_the_stop() {
             ("TERM:0", Value::Null, 128 + 34),
         ];
         for (rewrite, sent, code) in cases {
-            let path = scratch("json");
+            let path = util::temp_path("json");
             let mut init = reporting(Run::new(mode, log), &path)
                 .env("PIDONE_REWRITE", rewrite)
                 .testee(&["pause"])
@@ -287,7 +279,7 @@ fn the_report_names_what_the_child_was_sent_for_the_stop() {
 /// returns the report (asked for with `--report`, which beats anything
 /// ENV says); the child dies of the default action.
 fn quick_stop(mode: Mode, log: Log, options: &[&str], env: &[(&str, &str)]) -> Reported {
-    let path = scratch("json");
+    let path = util::temp_path("json");
     let report = ["--report".as_ref(), path.as_os_str()];
     let mut run = Run::new(mode, log).args(options).args(report);
     for (name, value) in env {
@@ -337,7 +329,7 @@ fn a_stop_signal_that_is_not_terminating_is_still_a_stop_and_starts_kill_after()
     // started, so a drill of an app that ignored it hung for good.
     let after = format!("{STOP_AFTER_MS}ms");
     for (mode, log) in matrix() {
-        let path = scratch("json");
+        let path = util::temp_path("json");
         let run = Run::new(mode, log).args(["--stop-after", &after, "--kill-after", "200ms"]);
         let mut init = reporting(run.args(["--stop-signal", "USR1"]), &path)
             .testee(&["ack"])
@@ -375,7 +367,7 @@ fn the_variables_do_what_the_flags_do_and_the_flags_win() {
             &["--stop-after", &after, "--stop-signal", "INT"],
             &[],
         );
-        let path = scratch("json");
+        let path = util::temp_path("json");
         let vars = [
             ("PIDONE_STOP_AFTER", seconds.as_str()),
             ("PIDONE_STOP_SIGNAL", "INT"),
@@ -392,7 +384,7 @@ fn the_variables_do_what_the_flags_do_and_the_flags_win() {
         assert_eq!(shape(by_env.report.clone()), shape(flags.report));
         by_env.within("/stop/at_ms", QUICK_STOP_MS, QUICK_STOP_MS + SLACK);
         // Each flag beats its variable.
-        let ignored = scratch("ignored");
+        let ignored = util::temp_path("ignored");
         let r = quick_stop(
             mode,
             log,
@@ -415,7 +407,7 @@ fn an_exec_failure_reports_no_child_and_the_error() {
             ("/nonexistent/app/server", 127, "No such file or directory"),
             ("/", 126, "Permission denied"),
         ] {
-            let path = scratch("json");
+            let path = util::temp_path("json");
             let out = reporting(Run::new(mode, log), &path)
                 .args(["--", program])
                 .output();
@@ -434,7 +426,7 @@ fn pause_reports_no_child_and_the_stop_that_ended_it() {
     for (mode, log) in matrix() {
         // Ended by a SIGTERM from outside, once pidone sleeps (a SIGTERM
         // before it has blocked signals would be dropped, as PID 1).
-        let path = scratch("json");
+        let path = util::temp_path("json");
         let init = reporting(Run::new(mode, log).args(["--pause"]), &path).start();
         let pid = init.pid();
         util::wait_asleep("pause", pid);
@@ -448,7 +440,7 @@ fn pause_reports_no_child_and_the_stop_that_ended_it() {
             .expect("/stop/child_exited_after_ms", Value::Null)
             .expect("/signals_forwarded", 0.into());
         // Ended by --stop-after, counted from pidone's start.
-        let path = scratch("json");
+        let path = util::temp_path("json");
         let run = Run::new(mode, log).args(["--pause", "--stop-after", "300ms"]);
         let r = read(reporting(run, &path).output(), &path);
         r.out.assert_code(0);

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use super::{read, reporting, scratch};
+use super::{read, reporting};
 use crate::util::{self, matrix, Finished, Log, Mode, Run};
 
 #[test]
@@ -12,7 +12,7 @@ fn a_usage_error_writes_no_report() {
     // There is no run to describe; a missing report is what a CI step
     // checks first.
     for mode in [Mode::Pid1, Mode::Plain] {
-        let path = scratch("json");
+        let path = util::temp_path("json");
         let run = reporting(Run::new(mode, Log::Default), &path);
         let out = run.args(["--stop-signal", "KILL", "true"]).output();
         out.assert_code(2);
@@ -36,7 +36,7 @@ fn assert_one_warning(out: &Finished, code: i32, path: &Path) {
 #[test]
 fn a_fifo_nobody_reads_neither_hangs_pidone_nor_changes_its_exit_code() {
     for (mode, log) in matrix() {
-        let fifo = scratch("fifo");
+        let fifo = util::temp_path("fifo");
         util::mkfifo(&fifo);
         // finish() fails the test if pidone hangs past the deadline.
         let out = reporting(Run::new(mode, log), &fifo)

@@ -14,7 +14,7 @@
 //! - `kill`: the one way to send a signal, through nix;
 //! - `env`: CI or not, programs on PATH, the loud line and the loud skip;
 //! - `names`: names that are this run's alone, and whether another's is over;
-//! - `tempdir`: a directory removed when its guard goes;
+//! - `tempdir`: a directory removed when its guard goes, a fresh file path;
 //! - `engine`: the container-engine commands Docker and Podman share;
 //! - `docker`, `podman`: each engine's set-up, guards and sweeps.
 //!
@@ -48,7 +48,7 @@ pub use kill::kill;
 pub use names::{label, unique};
 pub use procfs::{children, descendants, exe, stat, status_number, wait_asleep, zombies_of};
 pub use run::{matrix, with_embedded, Init, Log, Mode, Run, Stopped, LOGS};
-pub use tempdir::TempDir;
+pub use tempdir::{temp_path, TempDir};
 
 /// How long any single expected event may take before the test fails.
 pub const DEADLINE: Duration = Duration::from_secs(15);
